@@ -65,16 +65,18 @@ def _test_requirements(dist: str) -> list[str]:
 @cache
 def _constraints_file() -> str:
     """Export uv.lock as a pip constraints file, once per nox run."""
-    target = ROOT / ".nox" / "constraints.txt"
+    target = ROOT / "build" / "constraints.txt"
     target.parent.mkdir(exist_ok=True)
+    partial = target.with_name(f"constraints.{os.getpid()}.tmp")  # parallel nox runs must not see a half file
     uv = shutil.which("uv")
     if uv is None:
         raise RuntimeError("nox here needs uv: python3 -m pip install 'nox[uv]'")
     subprocess.run(
         [uv, "export", "--frozen", "--all-packages", "--all-groups", "--all-extras", "--no-hashes",
-         "--no-emit-workspace", "--no-header", "--no-annotate", "--quiet", "-o", str(target)],
+         "--no-emit-workspace", "--no-header", "--no-annotate", "--quiet", "-o", str(partial)],
         cwd=ROOT, check=True,
     )  # fmt: skip
+    os.replace(partial, target)
     return str(target)
 
 
@@ -165,9 +167,10 @@ def docs(session: nox.Session) -> None:
     """Build the bilingual docs site with --strict, then check it in headless Chromium."""
     _install_workspace(session, list(PACKAGES["plugins"][1]))
     _install(session, *nox.project.dependency_groups(PYPROJECT, "docs"))
-    site = ROOT / "build" / "site"
+    # `nox -s docs -- OUT` builds into OUT (default build/site) so parallel runs do not share a folder.
+    site = Path(session.posargs[0]).resolve() if session.posargs else ROOT / "build" / "site"
     session.run("mkdocs", "build", "--strict", "--site-dir", str(site))
-    session.run("python", "tools/docs_browser_check.py", str(site), "--shots", str(ROOT / "build" / "screenshots"))
+    session.run("python", "tools/docs_browser_check.py", str(site), "--shots", str(site.parent / "screenshots"))
 
 
 @nox.session
