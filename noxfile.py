@@ -110,7 +110,9 @@ def _unit_tests(short: str) -> None:
         # undeclared dependency fails here.
         _install_workspace(session, needs)
         _install(session, *_test_requirements(dist))
-        session.run("pytest", f"packages/{dist}/tests", *session.posargs, env=_test_env(session))
+        # Docstring examples run too: they are the first code a user copies.
+        default = [f"packages/{dist}/tests", f"packages/{dist}/src", "--doctest-modules"]
+        session.run("pytest", *(session.posargs or default), env=_test_env(session))
 
     tests.__doc__ = f"Unit tests of {dist}, in a virtualenv with only {dist} and its declared dependencies."
 
@@ -124,7 +126,7 @@ def tests_cross(session: nox.Session) -> None:
     """Cross-package and end-to-end tests (tests/), with every package and extra installed."""
     _install_workspace(session, list(PACKAGES["plugins"][1]))
     _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
-    session.run("pytest", "tests", *session.posargs, env=_test_env(session))
+    session.run("pytest", *(session.posargs or ["tests"]), env=_test_env(session))
 
 
 @nox.session(name="install-alone")
