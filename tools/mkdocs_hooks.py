@@ -1,0 +1,243 @@
+"""MkDocs hooks for the bilingual site: stage docs/ and docs_ko/ into one folder-structured docs_dir.
+
+mkdocs-static-i18n (``docs_structure: folder``) wants one docs_dir holding ``en/`` and ``ko/``; we keep English pages
+in ``docs/`` and Korean pages in ``docs_ko/`` with the same relative paths. Before the i18n plugin configures itself,
+this hook mirrors both into ``build/docs-staged/<pid>/{en,ko}/`` and points ``docs_dir`` there:
+
+- a Korean page without an English twin fails the build (it would be unreachable from the English site);
+- an English page without a Korean twin is staged under ``ko/`` with a visible "not yet translated" note, and the
+  build prints the list of such pages;
+- ``mkdocs serve`` watches the real ``docs/`` and ``docs_ko/`` folders, not the staged copy.
+
+It also tells mkdocstrings which language the current build is in, so Korean API pages get the Korean section titles
+of ``overrides/mkdocstrings/python/material/languages/ko.html.jinja``.
+
+``ExampleSections`` is a griffe extension (loaded by mkdocstrings, see mkdocs.yml): our docstrings title their
+doctests ``Example:``, which griffe's Google parser takes for a plain admonition, so ``>>>`` lines would render as
+Markdown quotes. It renames that title to ``Examples:``, which griffe parses into highlighted Python code. It also
+reads the ``#:`` comment above a module attribute as that attribute's docstring (the Sphinx convention our modules
+use for constants and type aliases), so they get an API entry and autorefs links to them resolve.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import griffe
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority, get_plugin_logger
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.livereload import LiveReloadServer
+
+log = get_plugin_logger("i18n-staging")
+
+KOREAN_SOURCE = "docs_ko"
+STAGING_ROOT = PurePosixPath("build/docs-staged")
+DEFAULT_LOCALE, TRANSLATED_LOCALE = "en", "ko"
+
+_UNTRANSLATED_NOTE = """\
+!!! warning "아직 번역되지 않은 페이지입니다"
+    이 페이지는 아직 한국어로 번역되지 않아 영어 원문을 보여 드립니다.
+    번역을 추가하는 방법은 [기여 가이드]({contributing})를 참고하세요.
+
+"""
+
+# Set once this process has staged the sources: the i18n plugin re-runs on_config for every language on the same
+# config object, and each run must not restage (the docs_dir then already points at the staged folder).
+# Maps the config file to (English source, Korean source, staging folder).
+_staged: dict[str, tuple[Path, Path, Path]] = {}
+
+
+def _sources(config: MkDocsConfig) -> tuple[Path, Path, Path]:
+    """Return the English source, the Korean source and this process's staging folder."""
+    root = Path(config.config_file_path or ".").resolve().parent
+    english = Path(config.docs_dir).resolve()
+    return english, root / KOREAN_SOURCE, root / STAGING_ROOT / str(os.getpid())
+
+
+def _tree(folder: Path) -> dict[str, Path]:
+    """Map each file under ``folder`` (posix relative path) to its absolute path; hidden entries are skipped."""
+    if not folder.is_dir():
+        return {}
+    files: dict[str, Path] = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            files[relative.as_posix()] = path
+    return files
+
+
+def _with_untranslated_note(markdown: str, page: str) -> str:
+    """Insert the Korean "not yet translated" note after the front matter and the page's first heading."""
+    contributing = os.path.relpath("contributing.md", start=PurePosixPath(page).parent.as_posix() or ".")
+    note = _UNTRANSLATED_NOTE.format(contributing=PurePosixPath(contributing).as_posix())
+    lines = markdown.splitlines(keepends=True)
+    index = 0
+    if lines and lines[0].strip() == "---":  # YAML front matter
+        closing = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+        index = closing + 1 if closing is not None else 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index < len(lines) and lines[index].startswith("# "):
+        index += 1
+        return "".join([*lines[:index], "\n", note, *lines[index:]])
+    return "".join([*lines[:index], note, *lines[index:]])
+
+
+def _write_if_changed(target: Path, content: bytes) -> None:
+    """Write atomically, and only when the content differs (so a watcher sees no spurious change)."""
+    if target.is_file() and target.read_bytes() == content:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale_stages(staging: Path) -> None:
+    """Drop staging folders left by processes that are gone (a killed ``mkdocs serve``)."""
+    for sibling in staging.parent.glob("*"):
+        if sibling == staging or not sibling.name.isdigit():
+            continue
+        try:
+            os.kill(int(sibling.name), 0)
+        except ProcessLookupError:
+            shutil.rmtree(sibling, ignore_errors=True)
+        except OSError:  # alive but not ours: leave it
+            continue
+
+
+def stage(english: Path, korean: Path, staging: Path) -> list[str]:
+    """Mirror both sources into ``staging/{en,ko}`` and return the English pages that lack a Korean twin.
+
+    Args:
+        english: The English docs folder.
+        korean: The Korean docs folder (may be missing).
+        staging: The folder to fill; files no longer in the sources are removed from it.
+
+    Returns:
+        The Markdown pages (posix paths relative to the docs folder) shown in English on the Korean site.
+
+    Raises:
+        PluginError: If a Korean page has no English twin.
+    """
+    english_files, korean_files = _tree(english), _tree(korean)
+    orphans = sorted(p for p in korean_files if p.endswith(".md") and p not in english_files)
+    if orphans:
+        raise PluginError(
+            f"Korean page(s) without an English twin in {english.name}/: {', '.join(orphans)}. "
+            f"Every page in {korean.name}/ needs the English page at the same relative path."
+        )
+    wanted: dict[Path, bytes] = {}
+    for relative, path in english_files.items():
+        wanted[staging / DEFAULT_LOCALE / relative] = path.read_bytes()
+    untranslated: list[str] = []
+    for relative, path in english_files.items():
+        if relative in korean_files:
+            continue
+        content = path.read_bytes()
+        if relative.endswith(".md"):
+            untranslated.append(relative)
+            content = _with_untranslated_note(content.decode("utf-8"), relative).encode("utf-8")
+        wanted[staging / TRANSLATED_LOCALE / relative] = content
+    for relative, path in korean_files.items():
+        wanted[staging / TRANSLATED_LOCALE / relative] = path.read_bytes()
+
+    for target, content in wanted.items():
+        _write_if_changed(target, content)
+    for existing in sorted(staging.rglob("*"), reverse=True):  # children before their folders
+        if existing.is_file() and existing not in wanted:
+            existing.unlink()
+        elif existing.is_dir() and not any(existing.iterdir()):
+            existing.rmdir()
+    return untranslated
+
+
+@event_priority(100)  # before mkdocstrings (0) and the i18n plugin (-100) read the config
+def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
+    """Stage the sources once per process, and set the mkdocstrings locale for the language being built."""
+    i18n = config.plugins.get("i18n")
+    language = (getattr(i18n, "current_language", None) or getattr(i18n, "default_language", None)) or "en"
+    mkdocstrings = config.plugins.get("mkdocstrings")
+    if mkdocstrings is not None:
+        mkdocstrings.config["locale"] = language
+
+    key = str(Path(config.config_file_path or ".").resolve())
+    if key in _staged and Path(config.docs_dir).resolve() == _staged[key][2]:
+        return config  # a later language build on the same config: already staged
+    english, korean, staging = _sources(config)
+    _remove_stale_stages(staging)
+    untranslated = stage(english, korean, staging)
+    if untranslated:
+        log.info(
+            "Korean translation missing for %d page(s), shown in English with a note on /ko/: %s",
+            len(untranslated),
+            ", ".join(untranslated),
+        )
+    else:
+        log.info("Every page has a Korean translation")
+    config.docs_dir = str(staging)
+    _staged[key] = (english, korean, staging)
+    return config
+
+
+def on_serve(server: LiveReloadServer, config: MkDocsConfig, **_: Any) -> LiveReloadServer:
+    """Watch the real source folders instead of the staged copy (each rebuild restages from them)."""
+    key = str(Path(config.config_file_path or ".").resolve())
+    if key not in _staged:
+        return server
+    english, korean, staging = _staged[key]
+    with contextlib.suppress(KeyError):  # mkdocs did not watch it (livereload off)
+        server.unwatch(str(staging))
+    for folder in (english, korean):
+        if folder.is_dir():
+            server.watch(str(folder))
+    return server
+
+
+_EXAMPLE_TITLE = re.compile(r"^(?P<indent>[ \t]*)Example:[ \t]*$", re.MULTILINE)
+
+
+class ExampleSections(griffe.Extension):
+    """Read ``Example:`` sections as griffe's ``Examples:`` sections, and ``#:`` comments as attribute docstrings."""
+
+    def on_instance(self, *, obj: griffe.Object, **_: Any) -> None:
+        """Rename the section title before the docstring is parsed."""
+        if obj.docstring is not None and "Example:" in obj.docstring.value:
+            obj.docstring.value = _EXAMPLE_TITLE.sub(r"\g<indent>Examples:", obj.docstring.value)
+
+    def on_attribute_instance(self, *, attr: griffe.Attribute, agent: Any, **_: Any) -> None:
+        """Give an attribute without a docstring the ``#:`` comment lines right above it."""
+        code = getattr(agent, "code", None)
+        if attr.docstring is not None or not isinstance(code, str) or not attr.lineno:
+            return
+        lines = code.splitlines()
+        comment: list[str] = []
+        index = attr.lineno - 2  # the line above the assignment (lineno is 1-based)
+        while index >= 0 and lines[index].lstrip().startswith("#:"):
+            comment.insert(0, lines[index].lstrip()[2:].removeprefix(" "))
+            index -= 1
+        if comment:
+            attr.docstring = griffe.Docstring(
+                "\n".join(comment), lineno=index + 2, endlineno=attr.lineno - 1, parent=attr
+            )
+
+
+def on_shutdown(**_: Any) -> None:
+    """Remove this process's staging folder."""
+    for _english, _korean, staging in _staged.values():
+        shutil.rmtree(staging, ignore_errors=True)
+    _staged.clear()
