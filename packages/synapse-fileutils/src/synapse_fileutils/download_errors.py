@@ -1,0 +1,165 @@
+"""Errors raised by downloads, and the URL redaction that keeps secrets out of them.
+
+::
+
+    FileUtilsError
+     └── DownloadError            (.url redacted, .status, .attempts, .reason)
+          └── ChecksumMismatchError  (.algorithm, .expected, .actual)
+
+Presigned URLs carry their signature in the query string, and some URLs carry a user and password; neither may reach
+an error message, a log line or a traceback. Every URL stored on an error goes through :func:`redact_url` first.
+
+Example:
+    >>> error = DownloadError("not found", url="https://h/a.jpg?X-Amz-Signature=abc", status=404, attempts=1)
+    >>> error.url
+    'https://h/a.jpg?<redacted>'
+    >>> str(error)
+    'not found: https://h/a.jpg?<redacted> (HTTP 404, 1 attempt)'
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import FileUtilsError
+
+__all__ = ["ChecksumMismatchError", "DownloadError", "redact_text", "redact_url"]
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` without its query string, fragment, user name and password.
+
+    The query is replaced by ``?<redacted>`` (so a reader still sees there was one); the host, port and path stay.
+
+    Args:
+        url: Any URL.
+
+    Returns:
+        The URL safe to show in a message or a log line.
+
+    Example:
+        >>> redact_url("https://user:pw@example.com:8443/a/b.zip?token=abc#frag")
+        'https://example.com:8443/a/b.zip?<redacted>'
+        >>> redact_url("http://example.com/plain.txt")
+        'http://example.com/plain.txt'
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # not a URL we can parse: show nothing of it rather than risk a secret
+        return "<unparseable url>"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    query = "<redacted>" if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def redact_text(text: str, url: str) -> str:
+    """Remove the secret parts of ``url`` (query string, user info) wherever they appear in ``text``.
+
+    Transport libraries put the request URL in their exception messages; this cleans such a message before it is
+    stored on a :class:`DownloadError`.
+
+    Args:
+        text: A message that may quote ``url`` or parts of it.
+        url: The URL whose secrets to remove.
+
+    Returns:
+        ``text`` with the query string and user info of ``url`` replaced by ``<redacted>``.
+
+    Example:
+        >>> redact_text("failed: /a?sig=XYZ", "http://h/a?sig=XYZ")
+        'failed: /a?<redacted>'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<redacted>"
+    secrets = [parts.query, parts.fragment]
+    if parts.username or parts.password:
+        secrets.append(parts.netloc.rpartition("@")[0])
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
+class DownloadError(FileUtilsError):
+    """A download failed: the server refused it, or transient failures outlasted the retries.
+
+    Args:
+        message: What went wrong, without the URL (it is appended, redacted).
+        url: The URL that was requested; stored redacted.
+        status: The last HTTP status received, or ``None`` if no response came (connection errors, timeouts).
+        attempts: How many requests were made.
+        reason: A short description of the last transient failure, already free of secrets.
+
+    Attributes:
+        url: The redacted URL.
+        status: The last HTTP status, or ``None``.
+        attempts: Requests made.
+        reason: The last failure's description, or ``None``.
+
+    Example:
+        >>> try:
+        ...     raise DownloadError("server error", url="http://h/f", status=503, attempts=6)
+        ... except DownloadError as exc:
+        ...     (exc.status, exc.attempts)
+        (503, 6)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        attempts: int = 0,
+        reason: str | None = None,
+    ) -> None:
+        self.url = redact_url(url)
+        self.status = status
+        self.attempts = attempts
+        self.reason = reason
+        details = []
+        if status is not None:
+            details.append(f"HTTP {status}")
+        if attempts:
+            details.append(f"{attempts} attempt{'s' if attempts != 1 else ''}")
+        text = f"{message}: {self.url}"
+        if details:
+            text += f" ({', '.join(details)})"
+        if reason:
+            text += f"; last error: {reason}"
+        super().__init__(text)
+
+
+class ChecksumMismatchError(DownloadError):
+    """The downloaded content does not have the expected checksum; nothing was kept.
+
+    Args:
+        url: The URL that was downloaded; stored redacted.
+        algorithm: The hashlib algorithm used.
+        expected: The checksum the caller expected.
+        actual: The checksum of what the server sent.
+        attempts: Requests made.
+
+    Attributes:
+        algorithm: The hashlib algorithm used.
+        expected: The expected hex digest.
+        actual: The hex digest of the received content.
+
+    Example:
+        >>> error = ChecksumMismatchError(url="http://h/f", algorithm="sha1", expected="aa", actual="bb", attempts=1)
+        >>> (error.expected, error.actual, error.status)
+        ('aa', 'bb', None)
+    """
+
+    def __init__(self, *, url: str, algorithm: str, expected: str, actual: str, attempts: int = 0) -> None:
+        self.algorithm = algorithm
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"checksum mismatch ({algorithm}: expected {expected}, got {actual})", url=url, attempts=attempts
+        )
