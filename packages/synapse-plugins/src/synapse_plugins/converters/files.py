@@ -1,0 +1,244 @@
+"""File helpers shared by the converters: atomic JSON and text writes, image placement, safe names.
+
+Every file a converter writes goes through ``synapse_fileutils._atomic.atomic_write``, so a target file is either
+complete or absent, even when a conversion stops half way.
+
+Example:
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_json(folder / "a.json", {"k": 1})
+    >>> (folder / "a.json").read_text()
+    '{"k": 1}'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from synapse_fileutils._atomic import atomic_path, atomic_write
+
+from .errors import ConversionError, ItemError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+__all__ = ["BackgroundWriter", "ImageMode", "place_image", "safe_member", "write_bytes", "write_json", "write_text"]
+
+#: How images reach the target: copied, hard-linked (falls back to a copy across file systems), symlinked, or not at
+#: all (annotations only).
+ImageMode = Literal["copy", "link", "symlink", "none"]
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as UTF-8 JSON to ``path`` atomically, creating the folder.
+
+    Args:
+        path: Target file.
+        data: Anything ``json.dumps`` accepts.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "sub" / "b.json"
+        >>> write_json(target, [1, "é"])
+        >>> target.read_text(encoding="utf-8")
+        '[1, "é"]'
+    """
+    write_text(path, json.dumps(data, ensure_ascii=False))
+
+
+def write_text(path: Path, text: str) -> None:
+    r"""Write ``text`` as UTF-8 to ``path`` atomically, creating the folder.
+
+    Args:
+        path: Target file.
+        text: The whole content.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "c.txt"
+        >>> write_text(target, "line\n")
+        >>> target.read_text()
+        'line\n'
+    """
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    r"""Write ``data`` to ``path`` atomically, creating the folder.
+
+    Args:
+        path: Target file.
+        data: The whole content.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "d.bin"
+        >>> write_bytes(target, b"\x00")
+        >>> target.read_bytes()
+        b'\x00'
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as file:
+        file.write(data)
+
+
+def safe_member(root: Path, name: str) -> Path:
+    """Resolve ``name`` (a relative, ``/``-separated path from a dataset file) inside ``root`` or refuse it.
+
+    Args:
+        root: The folder the name must stay in.
+        name: A relative path taken from the data (a COCO ``file_name``, a VOC ``filename``...).
+
+    Returns:
+        ``root / name``.
+
+    Raises:
+        ItemError: The name is empty, absolute, or climbs out of ``root`` with ``..``.
+
+    Example:
+        >>> from pathlib import Path
+        >>> safe_member(Path("/data/images"), "train/a.jpg").as_posix()
+        '/data/images/train/a.jpg'
+        >>> safe_member(Path("/data/images"), "../secret")
+        Traceback (most recent call last):
+        ...
+        synapse_plugins.converters.errors.ItemError: ../secret: path leaves the dataset folder
+    """
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if not name or name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+        raise ItemError(name, "path leaves the dataset folder")
+    return root.joinpath(*parts)
+
+
+def place_image(source: Path, target: Path, mode: ImageMode) -> None:
+    """Put the image ``source`` at ``target`` by copying or linking it, atomically.
+
+    Args:
+        source: The existing image.
+        target: Where it goes; the folder is created.
+        mode: ``copy``, ``link`` (hard link, copy when the file systems differ), ``symlink`` (absolute link) or
+            ``none`` (do nothing).
+
+    Raises:
+        ItemError: The source image cannot be read.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "a.jpg").write_bytes(b"img")
+        >>> place_image(folder / "a.jpg", folder / "out" / "a.jpg", "copy")
+        >>> (folder / "out" / "a.jpg").read_bytes()
+        b'img'
+    """
+    if mode == "none":
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if mode == "symlink":
+            with atomic_path(target) as tmp:
+                os.symlink(source.resolve(), tmp)
+            return
+        if mode == "link":
+            try:
+                with atomic_path(target) as tmp:
+                    os.link(source, tmp)
+                return
+            except OSError:
+                pass  # another file system or no hard links there: copy instead
+        with open(source, "rb") as src, atomic_write(target) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except OSError as exc:
+        raise ItemError(source.name, f"cannot place image: {exc.strerror or exc}") from exc
+
+
+class BackgroundWriter:
+    """Run file writes on a few threads while the caller converts the next items.
+
+    Every file is still written with ``atomic_write`` (temp file, fsync, rename); the fsyncs of many small files are
+    what makes a folder conversion slow, and they overlap well on threads. At most ``max_pending`` writes wait at a
+    time, so memory stays flat however many items there are. The first write that fails stops the conversion with a
+    [`ConversionError`][synapse_plugins.converters.errors.ConversionError] (the disk is full or the target is not
+    writable: the next items would fail the same way).
+
+    Args:
+        workers: Writer threads.
+        max_pending: Writes queued or running at most; ``submit`` waits beyond that.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with BackgroundWriter() as writer:
+        ...     writer.submit(write_text, folder / "a.txt", "a")
+        >>> (folder / "a.txt").read_text()
+        'a'
+    """
+
+    def __init__(self, workers: int = 16, max_pending: int = 64) -> None:
+        from concurrent.futures import ThreadPoolExecutor  # loads logging and more: only when a conversion runs
+
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="converter-writer")
+        self._slots = threading.BoundedSemaphore(max_pending)
+        self._errors: list[BaseException] = []
+
+    def submit(self, function: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """Queue ``function(*args, **kwargs)``.
+
+        Args:
+            function: A write (``write_text``, ``write_json``, ``place_image``...).
+            *args: Its positional arguments.
+            **kwargs: Its keyword arguments.
+
+        Raises:
+            ConversionError: An earlier write failed.
+
+        Example:
+            >>> import pathlib, tempfile
+            >>> with BackgroundWriter(workers=1) as writer:
+            ...     writer.submit(write_json, pathlib.Path(tempfile.mkdtemp()) / "b.json", {})
+        """
+        self._raise_first()
+        self._slots.acquire()
+        future = self._pool.submit(function, *args, **kwargs)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        self._slots.release()
+        error = future.exception()
+        if error is not None:
+            self._errors.append(error)
+
+    def _raise_first(self) -> None:
+        if self._errors:
+            error = self._errors[0]
+            if isinstance(error, ConversionError):
+                raise error
+            raise ConversionError("target", f"writing failed: {error}") from error
+
+    def close(self) -> None:
+        """Wait for the queued writes.
+
+        Raises:
+            ConversionError: A write failed.
+
+        Example:
+            >>> BackgroundWriter().close()
+        """
+        self._pool.shutdown(wait=True)
+        self._raise_first()
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._pool.shutdown(wait=True)
+        if kind is None:
+            self._raise_first()

@@ -1,0 +1,103 @@
+"""What a folder conversion did: items converted, items that failed and why, annotations it had to drop.
+
+Example:
+    >>> report = ConversionReport()
+    >>> report.converted += 1
+    >>> report.add_failure("b.json", "not JSON")
+    >>> report.ok, [str(f) for f in report.failures]
+    (False, ['b.json: not JSON'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["ConversionReport", "ItemFailure", "ProgressCallback"]
+
+#: Called after each item with the number of items handled so far (converted or failed).
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """One item that was not converted.
+
+    Attributes:
+        path: The item's file, relative to the source root.
+        reason: Why it failed.
+
+    Example:
+        >>> str(ItemFailure("a.json", "bad box"))
+        'a.json: bad box'
+    """
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class ConversionReport:
+    """The outcome of a folder conversion.
+
+    Attributes:
+        converted: Items written to the target.
+        failures: Items skipped because they were bad, each with its file and reason.
+        dropped: Annotations the target format cannot hold, counted per tool (e.g. ``{"polyline": 3}``).
+        classes: The class names of the target in index order (YOLO index, COCO id - 1), where the format has them.
+
+    Example:
+        >>> report = ConversionReport(converted=2)
+        >>> report.drop("polyline")
+        >>> report.dropped
+        {'polyline': 1}
+    """
+
+    converted: int = 0
+    failures: list[ItemFailure] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
+    classes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every item was converted.
+
+        Example:
+            >>> ConversionReport().ok
+            True
+        """
+        return not self.failures
+
+    def add_failure(self, path: str, reason: str) -> None:
+        """Record an item that was not converted.
+
+        Args:
+            path: The item's file, relative to the source root.
+            reason: Why it failed.
+
+        Example:
+            >>> report = ConversionReport()
+            >>> report.add_failure("x.json", "missing image")
+            >>> len(report.failures)
+            1
+        """
+        self.failures.append(ItemFailure(path, reason))
+
+    def drop(self, tool: str, count: int = 1) -> None:
+        """Count annotations of ``tool`` the target format cannot hold.
+
+        Args:
+            tool: The DM tool name (``polyline``, ``relation``...).
+            count: How many were dropped.
+
+        Example:
+            >>> report = ConversionReport()
+            >>> report.drop("relation", 2)
+            >>> report.dropped["relation"]
+            2
+        """
+        if count:
+            self.dropped[tool] = self.dropped.get(tool, 0) + count

@@ -1,0 +1,167 @@
+"""DM <-> Pascal VOC: datumaro's VOC sample imports, our XML has the VOC structure, unsafe XML is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from defusedxml.ElementTree import parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synapse_plugins.converters import ItemError, convert_dm_to_voc, convert_voc_to_dm, dm_to_voc_xml, voc_xml_to_dm
+from synapse_plugins.converters.testing import canonical_annotations, make_dm_dataset
+
+REPO = Path(__file__).resolve().parents[3]
+CORPUS = Path(os.environ.get("SYNAPSE_CORPUS", REPO.parent / "shared" / "corpus")) / "datumaro" / "voc_dataset"
+
+
+def corpus(name: str) -> Path:
+    path = CORPUS / name
+    assert path.is_dir(), f"peer corpus missing at {path} (set SYNAPSE_CORPUS to shared/corpus)"
+    return path
+
+
+def load_item(root: Path, split: str | None, name: str) -> dict:
+    base = root / split if split else root
+    return json.loads((base / "json" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def assert_voc_structure(path: Path) -> None:
+    """The elements and types the VOC development kit reads from an annotation file."""
+    root = parse(path).getroot()
+    assert root.tag == "annotation"
+    assert root.findtext("filename")
+    size = root.find("size")
+    assert size is not None
+    for tag in ("width", "height", "depth"):
+        assert int(size.findtext(tag) or "") > 0
+    assert root.findtext("segmented") in ("0", "1")
+    for obj in root.findall("object"):
+        assert obj.findtext("name")
+        assert obj.findtext("pose")
+        for flag in ("truncated", "difficult", "occluded"):
+            assert obj.findtext(flag) in ("0", "1")
+        box = obj.find("bndbox")
+        assert box is not None
+        xmin, ymin, xmax, ymax = (float(box.findtext(t) or "") for t in ("xmin", "ymin", "xmax", "ymax"))
+        assert xmin <= xmax
+        assert ymin <= ymax
+
+
+def test_datumaro_sample_imports_splits_boxes_flags_and_actions(tmp_path: Path) -> None:
+    report = convert_voc_to_dm(corpus("voc_dataset1"), tmp_path / "dm")
+    assert report.ok
+    assert report.converted == 2
+    assert report.classes == ["cat", "person"]
+    assert report.dropped == {"part": 1}  # the person's head box
+    image = load_item(tmp_path / "dm", "train", "2007_000001")["images"][0]
+    cat, person = image["bounding_box"]
+    assert (cat["classification"], cat["data"]) == ("cat", [1.0, 2.0, 2.0, 2.0])
+    assert cat["attrs"] == [{"name": "truncated", "value": True}]
+    assert (person["classification"], person["data"]) == ("person", [4.0, 5.0, 2.0, 2.0])
+    assert {"name": "jumping", "value": False} in person["attrs"]
+    assert {"name": "walking", "value": True} in person["attrs"]
+    # listed in ImageSets/Main/test.txt without an annotation file: an item without annotations
+    assert load_item(tmp_path / "dm", "test", "2007_000002")["images"] == [{}]
+    assert (tmp_path / "dm" / "test" / "original_files" / "2007_000002.jpg").is_file()
+
+
+def test_datumaro_sample_round_trips_through_our_voc(tmp_path: Path) -> None:
+    convert_voc_to_dm(corpus("voc_dataset1"), tmp_path / "dm")
+    report = convert_dm_to_voc(tmp_path / "dm", tmp_path / "voc")
+    assert report.ok
+    assert_voc_structure(tmp_path / "voc" / "Annotations" / "2007_000001.xml")
+    assert (tmp_path / "voc" / "ImageSets" / "Main" / "train.txt").read_text() == "2007_000001\n"
+    assert (tmp_path / "voc" / "ImageSets" / "Main" / "test.txt").read_text() == "2007_000002\n"
+    assert (tmp_path / "voc" / "labelmap.txt").read_text().splitlines()[1:] == ["cat:::", "person:::"]
+    convert_voc_to_dm(tmp_path / "voc", tmp_path / "back")
+    for split, name in (("train", "2007_000001"), ("test", "2007_000002")):
+        again, first = load_item(tmp_path / "back", split, name), load_item(tmp_path / "dm", split, name)
+        assert canonical_annotations(again) == canonical_annotations(first)
+
+
+def test_output_has_the_voc_structure_and_counts_what_voc_cannot_hold(tmp_path: Path) -> None:
+    make_dm_dataset(
+        tmp_path / "dm",
+        {
+            "valid": {
+                "a": [("bounding_box", "고양이", [0.5, 1, 3, 4]), ("polygon", "road", [[0, 0], [1, 0], [1, 1]])],
+                "b": [],
+            }
+        },
+    )
+    report = convert_dm_to_voc(tmp_path / "dm", tmp_path / "voc")
+    assert report.ok
+    assert report.converted == 2
+    assert report.dropped == {"polygon": 1}
+    for name in ("a", "b"):
+        assert_voc_structure(tmp_path / "voc" / "Annotations" / f"{name}.xml")
+    root = parse(tmp_path / "voc" / "Annotations" / "a.xml").getroot()
+    assert root.findtext("object/name") == "고양이"
+    assert [root.findtext(f"object/bndbox/{t}") for t in ("xmin", "ymin", "xmax", "ymax")] == ["0.5", "1", "3.5", "5"]
+    assert (tmp_path / "voc" / "ImageSets" / "Main" / "val.txt").read_text() == "a\nb\n"
+
+
+def test_entity_expansion_and_dtds_are_refused() -> None:
+    bomb = b"""<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]>
+    <annotation><filename>&y;</filename></annotation>"""
+    with pytest.raises(ItemError, match="not a safe, well-formed XML"):
+        voc_xml_to_dm(bomb)
+
+
+def test_bad_annotation_files_are_reported_and_the_rest_converted(tmp_path: Path) -> None:
+    voc = tmp_path / "voc"
+    convert_dm_to_voc_from_spec(voc, {"a": [("bounding_box", "cat", [0, 0, 2, 2])], "b": [], "c": []})
+    (voc / "Annotations" / "b.xml").write_bytes(b"<annotation><object><bndbox/></object></annotation>")
+    (voc / "Annotations" / "c.xml").write_bytes(b"<annotation><unclosed></annotation>")
+    report = convert_voc_to_dm(voc, tmp_path / "dm")
+    assert report.converted == 1
+    failures = {f.path: f.reason for f in report.failures}
+    assert failures["Annotations/b.xml"] == "an <object> has no <name>"
+    assert failures["Annotations/c.xml"].startswith("not a safe, well-formed XML document: mismatched tag")
+    assert len(failures) == 2
+
+
+def convert_dm_to_voc_from_spec(target: Path, items: dict) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        make_dm_dataset(Path(folder) / "dm", {None: items})
+        assert convert_dm_to_voc(Path(folder) / "dm", target).ok
+
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=6)
+names = names.filter(lambda n: n.strip() == n)  # VOC readers strip <name>
+coordinate = st.integers(0, 4000).map(lambda v: v / 8)
+flags = st.lists(st.sampled_from([{"name": "difficult", "value": True}, {"name": "occluded", "value": True}]),
+                 unique_by=lambda a: a["name"])  # fmt: skip
+
+
+@st.composite
+def voc_items(draw: st.DrawFn) -> dict:
+    boxes = [
+        {"classification": draw(names), "attrs": draw(flags), "data": [draw(coordinate) for _ in range(4)]}
+        for _ in range(draw(st.integers(0, 5)))
+    ]
+    return {"images": [{"bounding_box": boxes}]}
+
+
+@given(voc_items())
+def test_dm_to_voc_to_dm_keeps_boxes_and_flags(data: dict) -> None:
+    xml = dm_to_voc_xml(data, file_name="a.png", width=640, height=480)
+    back, image = voc_xml_to_dm(xml)
+    assert (image["filename"], image["width"], image["height"]) == ("a.png", 640, 480)
+    assert canonical_annotations(back) == canonical_annotations(data)
+
+
+@settings(max_examples=10)
+@given(voc_items())
+def test_folder_round_trip_keeps_boxes(data: dict) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        make_dm_dataset(root / "dm", {"train": {"x": data}})
+        assert convert_dm_to_voc(root / "dm", root / "voc").ok
+        assert convert_voc_to_dm(root / "voc", root / "back").ok
+        assert canonical_annotations(load_item(root / "back", "train", "x")) == canonical_annotations(data)
