@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from synapse_fileutils.download import (
     ChecksumMismatchError,
     DownloadError,
+    DownloadTooLargeError,
     RetryPolicy,
     cache_file_name,
     default_download_dir,
@@ -404,3 +405,53 @@ def test_progress_defaults_to_silence_when_stderr_is_not_a_terminal(monkeypatch:
     assert isinstance(resolve_progress(None), NullProgress)
     with pytest.raises(TypeError, match="progress must be"):
         resolve_progress(42)  # type: ignore[arg-type]
+
+
+def test_file_over_max_size_is_refused_from_content_length_without_reading_the_body(server, tmp_path: Path) -> None:
+    url = server.add("/too-big.bin", CONTENT)
+
+    with pytest.raises(DownloadTooLargeError) as info:
+        download_file(url, tmp_path, max_size=len(CONTENT) - 1, progress=False)
+
+    assert info.value.max_size == len(CONTENT) - 1
+    assert _files_in(tmp_path) == []
+
+
+def test_announced_size_over_max_size_is_refused_before_any_byte_is_written() -> None:
+    from synapse_fileutils._http_transfer import DownloadOptions, Transfer
+
+    sink = io.BytesIO()
+    transfer = Transfer("http://h/f.bin?sig=secret", sink, DownloadOptions(max_size=10))
+    transfer.next_request_headers()
+    with pytest.raises(DownloadTooLargeError) as info:
+        transfer.on_response(200, {"Content-Length": "11"})
+    assert sink.getvalue() == b""
+    assert "secret" not in str(info.value)
+
+
+def test_streamed_body_over_max_size_is_refused_before_the_excess_is_written() -> None:
+    from synapse_fileutils._http_transfer import DownloadOptions, Transfer
+
+    sink = io.BytesIO()
+    transfer = Transfer("http://h/f.bin", sink, DownloadOptions(max_size=10))
+    transfer.next_request_headers()
+    assert transfer.on_response(200, {})  # no Content-Length: only streaming can tell
+    transfer.write(b"0123456789")
+    transfer.wrote(10)
+    with pytest.raises(DownloadTooLargeError):
+        transfer.write(b"x")
+    assert sink.getvalue() == b"0123456789"
+
+
+def test_file_exactly_max_size_is_accepted(server, tmp_path: Path) -> None:
+    url = server.add("/exact.bin", CONTENT)
+
+    assert download_file(url, tmp_path, max_size=len(CONTENT), progress=False).read_bytes() == CONTENT
+
+
+def test_cached_file_over_a_smaller_limit_is_not_returned(server, tmp_path: Path) -> None:
+    url = server.add("/cached.bin", CONTENT)
+    download_file(url, tmp_path, progress=False)
+
+    with pytest.raises(DownloadTooLargeError):
+        download_file(url, tmp_path, max_size=1000, progress=False)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
-from .download_errors import DownloadError, redact_url
+from .download_errors import DownloadError, DownloadTooLargeError, redact_url
 from .progress import NullProgress, ProgressReporter
 
 __all__ = [
@@ -122,6 +122,7 @@ class DownloadOptions:
         retry: Retry policy for transient failures.
         chunk_size: Bytes read and written at a time; bounds the memory a download holds.
         headers: Extra request headers (for example ``Authorization``). Never logged.
+        max_size: Largest accepted file in bytes, or ``None`` for no limit.
 
     Example:
         >>> DownloadOptions(read_timeout=5).read_timeout
@@ -133,12 +134,15 @@ class DownloadOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     chunk_size: int = 1024 * 1024
     headers: Mapping[str, str] | None = None
+    max_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
             raise ValueError("connect_timeout and read_timeout must be positive numbers of seconds")
         if self.chunk_size <= 0:
             raise ValueError(f"chunk_size must be a positive number of bytes, got {self.chunk_size}")
+        if self.max_size is not None and self.max_size < 0:
+            raise ValueError(f"max_size must be a non-negative number of bytes, got {self.max_size}")
 
 
 def clean_url(url: str) -> str:
@@ -360,6 +364,7 @@ class Transfer:
             encoded = (_header(headers, "Content-Encoding") or "identity").lower() != "identity"
             self.validator = None if encoded else self._validator_of(headers)
             self.total = self._content_length(headers)
+            self._check_size(self.total)
             self.expected_end = self.total
             self.progress.start(self.total)
             return True
@@ -386,6 +391,7 @@ class Transfer:
         Args:
             data: Body bytes, in order.
         """
+        self._check_size(self.offset + len(data))  # before writing: an oversized body never reaches the disk
         self.file.write(data)
         self._unsynced += len(data)
         if self._unsynced >= WRITE_BEHIND_BYTES:
@@ -413,8 +419,17 @@ class Transfer:
             ``n``.
         """
         self.offset += n
+        self._check_size(self.offset)
         self.progress.advance(n)
         return n
+
+    def _check_size(self, size: int | None) -> None:
+        """Refuse a file over ``options.max_size`` (announced or streamed so far)."""
+        limit = self.options.max_size
+        if limit is not None and size is not None and size > limit:
+            raise DownloadTooLargeError(
+                "file too large", url=self.url, max_size=limit, status=self.last_status, attempts=self.attempts
+            )
 
     def on_body_end(self) -> None:
         """Check that the body that just ended left the file complete.
@@ -445,6 +460,7 @@ class Transfer:
 
     def _on_partial(self, headers: Mapping[str, str]) -> bool:
         start, end, total = self._parse_content_range(headers)
+        self._check_size(total)
         changed = self.validator is not None and self._validator_of(headers) not in (None, self.validator)
         if start != self.offset or end is None or changed:
             logger.info("%s: unusable partial response; starting over", self.safe_url)

@@ -43,7 +43,7 @@ from ._http_transfer import (
     default_download_dir,
 )
 from .checksum import calculate_checksum
-from .download_errors import ChecksumMismatchError, DownloadError, redact_url
+from .download_errors import ChecksumMismatchError, DownloadError, DownloadTooLargeError, redact_url
 from .progress import ProgressCallback, ProgressReporter, resolve_progress
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __all__ = [
     "DEFAULT_MAX_WORKERS",
     "ChecksumMismatchError",
     "DownloadError",
+    "DownloadTooLargeError",
     "RetryPolicy",
     "adownload_file",
     "afiles_url_to_path",
@@ -94,9 +95,11 @@ def _target(url: str, path_download: str | os.PathLike[str] | None, name: str | 
     return folder / file_name
 
 
-def _is_cache_hit(target: Path, checksum: str | None, algorithm: str) -> bool:
+def _is_cache_hit(target: Path, checksum: str | None, algorithm: str, max_size: int | None = None) -> bool:
     if not target.is_file():
         return False
+    if max_size is not None and target.stat().st_size > max_size:
+        return False  # fetched earlier under a larger limit: ask again, so this call's limit is enforced
     if checksum is None or calculate_checksum(target, algorithm) == checksum.lower():
         return True
     logger.warning("%s: cached file has a different %s checksum; downloading it again", target.name, algorithm)
@@ -121,9 +124,10 @@ def _prepare(
     use_cached: bool,
     checksum: str | None,
     algorithm: str,
+    max_size: int | None = None,
 ) -> tuple[Path, bool]:
     target = _target(url, path_download, name)
-    return target, use_cached and _is_cache_hit(target, checksum, algorithm)
+    return target, use_cached and _is_cache_hit(target, checksum, algorithm, max_size)
 
 
 def _open_temp(writer: contextlib.AbstractContextManager[Path]) -> BinaryIO:
@@ -145,13 +149,18 @@ def _finish_temp(
 
 
 def _options(
-    connect_timeout: float, read_timeout: float, retry: RetryPolicy | None, headers: Mapping[str, str] | None
+    connect_timeout: float,
+    read_timeout: float,
+    retry: RetryPolicy | None,
+    headers: Mapping[str, str] | None,
+    max_size: int | None = None,
 ) -> DownloadOptions:
     return DownloadOptions(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retry=retry if retry is not None else RetryPolicy(),
         headers=dict(headers) if headers else None,
+        max_size=max_size,
     )
 
 
@@ -171,6 +180,7 @@ def download_file(
     headers: Mapping[str, str] | None = ...,
     progress: Progress = ...,
     session: requests.Session | None = ...,
+    max_size: int | None = ...,
 ) -> Path: ...
 
 
@@ -190,6 +200,7 @@ def download_file(
     headers: Mapping[str, str] | None = ...,
     progress: Progress = ...,
     session: requests.Session | None = ...,
+    max_size: int | None = ...,
 ) -> T: ...
 
 
@@ -208,6 +219,7 @@ def download_file(
     headers: Mapping[str, str] | None = None,
     progress: Progress = None,
     session: requests.Session | None = None,
+    max_size: int | None = None,
 ) -> Path | T:
     """Download ``url`` into the folder ``path_download`` and return the local path.
 
@@ -237,6 +249,9 @@ def download_file(
         progress: ``None`` shows a progress bar when stderr is a terminal; ``False`` hides it; or a
             :class:`~synapse_fileutils.progress.ProgressReporter`, or a ``callback(done_bytes, total_bytes)``.
         session: A :class:`requests.Session` to use instead of the shared pooled one (for proxies, client certs).
+        max_size: Largest accepted file, in bytes (``None``: no limit). A larger file raises
+            :class:`DownloadTooLargeError` as soon as that is known (from ``Content-Length``, or while streaming) and
+            nothing is kept.
 
     Returns:
         The path of the downloaded file, or ``coerce(path)``.
@@ -246,6 +261,7 @@ def download_file(
         DownloadError: If the server refused the download (``.status`` 404, 403...) or transient failures outlasted
             the retries. Its ``.url`` has the query string redacted.
         ChecksumMismatchError: If ``checksum`` was given and the content does not match.
+        DownloadTooLargeError: If ``max_size`` was given and the file is larger.
 
     Example:
         >>> import tempfile
@@ -263,11 +279,11 @@ def download_file(
             )
     """
     _check_url(url)
-    options = _options(connect_timeout, read_timeout, retry, headers)
+    options = _options(connect_timeout, read_timeout, retry, headers, max_size)
     target = _target(url, path_download, name)
     if name is not None:
         use_cached = False
-    if not (use_cached and _is_cache_hit(target, checksum, checksum_algorithm)):
+    if not (use_cached and _is_cache_hit(target, checksum, checksum_algorithm, max_size)):
         reporter = resolve_progress(progress, target.name)
         try:
             with atomic_path(target) as tmp:
@@ -295,6 +311,7 @@ async def adownload_file(
     headers: Mapping[str, str] | None = ...,
     progress: Progress = ...,
     session: aiohttp.ClientSession | None = ...,
+    max_size: int | None = ...,
 ) -> Path: ...
 
 
@@ -314,6 +331,7 @@ async def adownload_file(
     headers: Mapping[str, str] | None = ...,
     progress: Progress = ...,
     session: aiohttp.ClientSession | None = ...,
+    max_size: int | None = ...,
 ) -> T: ...
 
 
@@ -332,6 +350,7 @@ async def adownload_file(
     headers: Mapping[str, str] | None = None,
     progress: Progress = None,
     session: aiohttp.ClientSession | None = None,
+    max_size: int | None = None,
 ) -> Path | T:
     """Download ``url`` like :func:`download_file`, without blocking the event loop.
 
@@ -352,6 +371,9 @@ async def adownload_file(
         headers: Extra request headers; never logged.
         progress: As for :func:`download_file`.
         session: An open :class:`aiohttp.ClientSession` to reuse; by default one is opened and closed for this call.
+        max_size: Largest accepted file, in bytes (``None``: no limit). A larger file raises
+            :class:`DownloadTooLargeError` as soon as that is known (from ``Content-Length``, or while streaming) and
+            nothing is kept.
 
     Returns:
         The path of the downloaded file, or ``coerce(path)``.
@@ -361,6 +383,7 @@ async def adownload_file(
         ValueError: If ``url`` is not http(s) or ``name`` contains a folder part.
         DownloadError: If the server refused the download or transient failures outlasted the retries.
         ChecksumMismatchError: If ``checksum`` was given and the content does not match.
+        DownloadTooLargeError: If ``max_size`` was given and the file is larger.
 
     Example:
         >>> import asyncio, tempfile
@@ -379,11 +402,18 @@ async def adownload_file(
 
     import_aiohttp()
     _check_url(url)
-    options = _options(connect_timeout, read_timeout, retry, headers)
+    options = _options(connect_timeout, read_timeout, retry, headers, max_size)
     use_cached = use_cached and name is None
     # File system work runs in worker threads, batched into few hops: each hop costs more than a small write.
     target, hit = await asyncio.to_thread(
-        _prepare, url, path_download, name, use_cached=use_cached, checksum=checksum, algorithm=checksum_algorithm
+        _prepare,
+        url,
+        path_download,
+        name,
+        use_cached=use_cached,
+        checksum=checksum,
+        algorithm=checksum_algorithm,
+        max_size=max_size,
     )
     if hit:
         return coerce(target) if coerce is not None else target

@@ -135,6 +135,26 @@ class DownloadError(FileUtilsError):
         super().__init__(text)
 
 
+class DownloadTooLargeError(DownloadError):
+    """The file is larger than the ``max_size`` the caller allowed; nothing was kept.
+
+    Raised as soon as the size is known to be over the limit: from ``Content-Length`` before the body is read, or
+    while streaming when the server did not announce the size (or announced it wrongly).
+
+    Attributes:
+        max_size: The limit, in bytes.
+
+    Example:
+        >>> exc = DownloadTooLargeError("file too large", url="http://h/f?sig=x", max_size=10, status=200)
+        >>> exc.max_size, exc.url
+        (10, 'http://h/f')
+    """
+
+    def __init__(self, message: str, *, url: str, max_size: int, status: int | None = None, attempts: int = 0) -> None:
+        super().__init__(f"{message} (limit {max_size} bytes)", url=url, status=status, attempts=attempts)
+        self.max_size = max_size
+
+
 class ChecksumMismatchError(DownloadError):
     """The downloaded content does not have the expected checksum; nothing was kept.
 
