@@ -1,5 +1,7 @@
 """The Synapse plugin framework.
 
+Names that need pydantic (the parameter types) load on first use, so ``import synapse_plugins`` stays cheap.
+
 Example:
     >>> from synapse_plugins import PluginCategory
     >>> PluginCategory.EXPORT.value
@@ -8,7 +10,42 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .__about__ import __version__
 from .categories import PluginCategory, RunMethod
 
-__all__ = ["PluginCategory", "RunMethod", "__version__"]
+if TYPE_CHECKING:
+    from .types import FileField, NonBlankStr, SlugStr, to_field_errors
+
+# Public name -> submodule that defines it, imported on first attribute access (PEP 562).
+_LAZY = {
+    "FileField": "types",
+    "NonBlankStr": "types",
+    "SlugStr": "types",
+    "to_field_errors": "types",
+}
+
+__all__ = [
+    "FileField",
+    "NonBlankStr",
+    "PluginCategory",
+    "RunMethod",
+    "SlugStr",
+    "__version__",
+    "to_field_errors",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
