@@ -147,7 +147,7 @@ class DownloadTooLargeError(DownloadError):
     Example:
         >>> exc = DownloadTooLargeError("file too large", url="http://h/f?sig=x", max_size=10, status=200)
         >>> exc.max_size, exc.url
-        (10, 'http://h/f')
+        (10, 'http://h/f?<redacted>')
     """
 
     def __init__(self, message: str, *, url: str, max_size: int, status: int | None = None, attempts: int = 0) -> None:

@@ -8,10 +8,28 @@ Every error derives from one base class, so ``except FileUtilsError`` catches an
      │    └── ArchiveLimitError       a safety limit was exceeded (.limit, .value, .maximum, .member)
      ├── EncodingError                convert_file_to_base64 failed (also a ValueError)
      │    └── UnknownMimeTypeError    no MIME type from the name or the content (.path)
-     └── FileFormatError              a JSON/YAML file is malformed (.path, .line, .column; also a ValueError)
+     ├── FileFormatError              a JSON/YAML file is malformed (.path, .line, .column; also a ValueError)
+     ├── DownloadError                a download failed (.url redacted, .status, .attempts, .reason)   [download]
+     │    ├── ChecksumMismatchError   the content does not match the expected checksum
+     │    └── DownloadTooLargeError   the file is larger than max_size (.max_size)
+     ├── StorageError                 a storage provider failed                                        [storage]
+     │    ├── StorageConfigError      unknown provider or bad configuration (also a ValueError)
+     │    │    └── MissingExtraError  the provider's extra is not installed (also an ImportError)
+     │    ├── PathEscapeError         a path would leave the storage root (also a ValueError)
+     │    ├── StorageNotFoundError    no such object (also a FileNotFoundError)
+     │    ├── StorageUnsupportedError the provider cannot do this (also a NotImplementedError)
+     │    └── StorageOperationError   the backend refused or failed (also an OSError)
+     └── VideoTranscodeError          ffmpeg/ffprobe work failed                                       [video]
+          ├── UnsupportedFormatError  the file extension is not a supported video format
+          ├── FFmpegNotFoundError     the ffmpeg or ffprobe binary is missing
+          ├── InvalidConfigError      a TranscodeConfig value is out of range (also a ValueError)
+          ├── InputNotFoundError      the input file does not exist (also a FileNotFoundError)
+          ├── VideoProbeError         ffprobe failed or found no video stream
+          └── TranscodingFailedError  ffmpeg failed (.returncode, .stderr_tail)
 
-    Other modules add their own families below FileUtilsError (downloads, video, storage); they are defined next to
-    the code that raises them.
+    The download, storage and video families are defined next to the code that raises them
+    (``synapse_fileutils.download_errors``, ``synapse_fileutils.storage.errors``, ``synapse_fileutils.video.errors``)
+    and re-exported from the package root.
 
 Errors carry the data a caller needs to react (a path, an offset, a status) as attributes, and never contain secrets
 such as tokens or presigned query strings.

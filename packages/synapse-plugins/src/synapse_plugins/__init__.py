@@ -1,6 +1,6 @@
 """The Synapse plugin framework.
 
-Names that need pydantic (the parameter types) load on first use, so ``import synapse_plugins`` stays cheap.
+Names that need pydantic (the parameter types) and the converters load on first use, so ``import synapse_plugins`` stays cheap.
 
 Example:
     >>> from synapse_plugins import PluginCategory
@@ -17,23 +17,57 @@ from .__about__ import __version__
 from .categories import PluginCategory, RunMethod
 
 if TYPE_CHECKING:
+    from .converters import (
+        ConversionError,
+        ConversionReport,
+        convert_coco_to_dm,
+        convert_dm_to_coco,
+        convert_dm_to_voc,
+        convert_dm_to_yolo,
+        convert_v1_to_v2,
+        convert_v2_to_v1,
+        convert_voc_to_dm,
+        convert_yolo_to_dm,
+    )
     from .types import FileField, NonBlankStr, SlugStr, to_field_errors
 
 # Public name -> submodule that defines it, imported on first attribute access (PEP 562).
 _LAZY = {
-    "FileField": "types",
-    "NonBlankStr": "types",
-    "SlugStr": "types",
-    "to_field_errors": "types",
+    **dict.fromkeys(["FileField", "NonBlankStr", "SlugStr", "to_field_errors"], "types"),
+    **dict.fromkeys(
+        [
+            "ConversionError",
+            "ConversionReport",
+            "convert_coco_to_dm",
+            "convert_dm_to_coco",
+            "convert_dm_to_voc",
+            "convert_dm_to_yolo",
+            "convert_v1_to_v2",
+            "convert_v2_to_v1",
+            "convert_voc_to_dm",
+            "convert_yolo_to_dm",
+        ],
+        "converters",
+    ),
 }
 
 __all__ = [
+    "ConversionError",
+    "ConversionReport",
     "FileField",
     "NonBlankStr",
     "PluginCategory",
     "RunMethod",
     "SlugStr",
     "__version__",
+    "convert_coco_to_dm",
+    "convert_dm_to_coco",
+    "convert_dm_to_voc",
+    "convert_dm_to_yolo",
+    "convert_v1_to_v2",
+    "convert_v2_to_v1",
+    "convert_voc_to_dm",
+    "convert_yolo_to_dm",
     "to_field_errors",
 ]
 

@@ -4,10 +4,11 @@ Subcommands are added by the features that need them (``synapse convert``, ``syn
 ``synapse convert`` imports the converters only when it runs.
 
 Example:
-    .. code-block:: console
-
-        $ synapse --version
-        synapse-plugins 0.1.0
+    ```console
+    $ synapse --version
+    synapse-plugins 0.1.0
+    $ synapse convert --from dm --to coco ./dataset ./dataset-coco
+    ```
 """
 
 from __future__ import annotations
