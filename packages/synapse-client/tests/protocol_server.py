@@ -336,6 +336,7 @@ class ProtocolServer:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms delayed-ACK stall
     owner: ProtocolServer
 
     def log_message(self, format: str, *args: Any) -> None:
