@@ -2,7 +2,8 @@
 
 The package root re-exports the public names, so ``from synapse_client import BaseClient, NotFoundError`` works; the
 documented submodules (``synapse_client.errors``, ``synapse_client.network``, ``synapse_client.base``) stay importable.
-Importing the package does not import ``requests``: that happens on the first request.
+Importing the package does not import ``requests``: that happens on the first request. The service clients
+(``RayClient``, ``AgentClient``, ``BackendClient``) load on first use.
 
 Example:
     >>> import synapse_client
@@ -11,6 +12,9 @@ Example:
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .__about__ import __version__
 from .base import DEFAULT_TIMEOUT, BaseClient, HttpEvent
@@ -38,20 +42,41 @@ from .network import (
 )
 from .pagination import PageIterator
 
+if TYPE_CHECKING:
+    from .agent import AgentClient
+    from .backend import BackendClient, FileChangedError
+    from .ray import JobDetails, JobStatus, RayClient
+
+# The service clients load on first use (PEP 562), so importing the package stays cheap.
+_LAZY = {
+    "RayClient": "ray",
+    "JobStatus": "ray",
+    "JobDetails": "ray",
+    "AgentClient": "agent",
+    "BackendClient": "backend",
+    "FileChangedError": "backend",
+}
+
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "AgentClient",
     "AuthenticationError",
+    "BackendClient",
     "BadRequestError",
     "BaseClient",
     "ClientError",
     "ClientTimeoutError",
     "ConflictError",
+    "FileChangedError",
     "HttpEvent",
     "InvalidResponseError",
+    "JobDetails",
+    "JobStatus",
     "NotFoundError",
     "PageIterator",
     "PermissionDeniedError",
     "RateLimitError",
+    "RayClient",
     "ServerError",
     "ServiceUnavailableError",
     "StreamBudget",
@@ -63,3 +88,16 @@ __all__ = [
     "validate_resource_id",
     "validate_timeout",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
