@@ -1,6 +1,7 @@
 """The Synapse plugin framework.
 
-Names that need pydantic (the parameter types) and the converters load on first use, so ``import synapse_plugins`` stays cheap.
+Names that need pydantic (the parameter types) and the converters load on first use, so
+``import synapse_plugins`` stays cheap.
 
 Example:
     >>> from synapse_plugins import PluginCategory
