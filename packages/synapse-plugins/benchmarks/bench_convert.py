@@ -108,6 +108,9 @@ def worker(tool: str, task: str, source: Path, target: Path) -> None:
 
 
 def measure(tool: str, task: str, source: Path, target: Path) -> dict[str, Any]:
+    # Every run starts with no dirty pages (the generated dataset, the previous run's output): ours flushes what it
+    # wrote with one os.sync at the end, and must not pay for flushing what others wrote before it.
+    os.sync()
     out = subprocess.run(
         [sys.executable, __file__, "--worker", tool, task, str(source), str(target)],
         capture_output=True, text=True, check=True,

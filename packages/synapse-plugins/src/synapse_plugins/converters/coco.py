@@ -411,6 +411,10 @@ def coco_item_to_dm(
 # --- folder conversion: DM -> COCO ------------------------------------------------------------------------------
 
 
+# One encoder for every record: json.dumps with options builds a new encoder per call, which dominated the spooling.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _spool(directory: Path) -> IO[str]:
     return tempfile.TemporaryFile("w+", encoding="utf-8", dir=directory, prefix=".coco-spool.")
 
@@ -483,13 +487,14 @@ def convert_dm_to_coco(
                     data, file_name=file_name, width=width, height=height, image_id=image_id + 1,
                     categories=categories, first_annotation_id=annotation_id,
                 )  # fmt: skip
-                writer.submit(place_image, item.image_path, target / "images" / split / file_name, image_mode)
+                if image_mode != "none":
+                    writer.submit(place_image, item.image_path, target / "images" / split / file_name, image_mode)
                 if split not in spools:
                     spools[split] = (_spool(target), _spool(target))
                 images_spool, annotations_spool = spools[split]
-                images_spool.write(json.dumps(converted.image, ensure_ascii=False) + "\n")
-                for ann in converted.annotations:
-                    annotations_spool.write(json.dumps(ann, ensure_ascii=False) + "\n")
+                images_spool.write(_to_json(converted.image) + "\n")
+                if converted.annotations:
+                    annotations_spool.write("\n".join(map(_to_json, converted.annotations)) + "\n")
                 names_seen[split].add(file_name)
                 image_id += 1
                 annotation_id += len(converted.annotations)

@@ -414,6 +414,7 @@ def write_dm_item(
     data: dict[str, Any],
     image: Path | None,
     image_mode: ImageMode,
+    durable: bool = True,
 ) -> None:
     """Write one item into a DM dataset folder: ``[split/]json/<name>.json`` and its image.
 
@@ -424,6 +425,7 @@ def write_dm_item(
         data: The DM v2 item.
         image: The source image to place as ``[split/]original_files/<name><suffix>``, if any.
         image_mode: How to place it.
+        durable: Fsync each file before its rename (a ``BackgroundWriter`` passes ``False`` and syncs once).
 
     Raises:
         ItemError: The image cannot be placed.
@@ -437,8 +439,8 @@ def write_dm_item(
     """
     base = target / split if split else target
     if image is not None:
-        place_image(image, base / "original_files" / f"{name}{image.suffix}", image_mode)
-    write_json(base / "json" / f"{name}.json", data)
+        place_image(image, base / "original_files" / f"{name}{image.suffix}", image_mode, durable=durable)
+    write_json(base / "json" / f"{name}.json", data, durable=durable)
 
 
 def _names_same_item(path: str, label: str) -> bool:
