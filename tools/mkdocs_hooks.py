@@ -211,13 +211,32 @@ def on_serve(server: LiveReloadServer, config: MkDocsConfig, **_: Any) -> LiveRe
 _EXAMPLE_TITLE = re.compile(r"^(?P<indent>[ \t]*)Example:[ \t]*$", re.MULTILINE)
 
 
+# Sphinx cross-reference roles (:func:`x`, :class:`~a.B`), which read well in help(), have no Markdown meaning and would
+# render as literal text. They become inline code (``~`` keeps the last dotted part).
+_SPHINX_ROLE = re.compile(
+    r":(?:py:)?(?P<role>func|meth|class|mod|attr|data|exc|obj|const):`(?P<tilde>~?)(?P<target>[^`]+)`"
+)
+
+
+def _role_as_code(match: re.Match[str]) -> str:
+    target = match["target"]
+    shown = target.rsplit(".", 1)[-1] if match["tilde"] else target
+    if match["role"] in {"func", "meth"} and not shown.endswith(")"):
+        shown += "()"
+    return f"`{shown}`"
+
+
 class ExampleSections(griffe.Extension):
-    """Read ``Example:`` sections as griffe's ``Examples:`` sections, and ``#:`` comments as attribute docstrings."""
+    """Read ``Example:`` as ``Examples:``, Sphinx roles as code, and ``#:`` comments as attribute docstrings."""
 
     def on_instance(self, *, obj: griffe.Object, **_: Any) -> None:
-        """Rename the section title before the docstring is parsed."""
-        if obj.docstring is not None and "Example:" in obj.docstring.value:
+        """Rename the section title and turn Sphinx roles into code before the docstring is parsed."""
+        if obj.docstring is None:
+            return
+        if "Example:" in obj.docstring.value:
             obj.docstring.value = _EXAMPLE_TITLE.sub(r"\g<indent>Examples:", obj.docstring.value)
+        if ":`" in obj.docstring.value:
+            obj.docstring.value = _SPHINX_ROLE.sub(_role_as_code, obj.docstring.value)
 
     def on_attribute_instance(self, *, attr: griffe.Attribute, agent: Any, **_: Any) -> None:
         """Give an attribute without a docstring the ``#:`` comment lines right above it."""
