@@ -150,10 +150,11 @@ def install_alone(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff lint and format check over the whole repository."""
+    """Ruff lint and format check over the whole repository, and a uv.lock in step with the pyproject files."""
     _install(session, *nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("uv", "lock", "--check", external=True)
 
 
 @nox.session
