@@ -48,6 +48,7 @@ class Fault:
     ignore_if_range: bool = False  # honour Range even when If-Range names an older version (a broken server)
     replace_with: bytes | None = None  # change the file (new ETag and Last-Modified) before answering
     latency: float = 0.0  # seconds to wait before answering
+    stall_after: int | None = None  # send this many body bytes, wait for FileServer.release (10 s at most), then drop
 
 
 @dataclass
@@ -194,10 +195,15 @@ class _Handler(BaseHTTPRequestHandler):
         if head or not length:
             return
         limit = length if fault.drop_after is None else min(fault.drop_after, length)
+        if fault.stall_after is not None:
+            limit = min(fault.stall_after, length)
         sent = self._send_body(resource, start, limit)
+        self.wfile.flush()
         record.body_bytes = sent
         with owner.lock:
             resource.bytes_sent += sent
+        if fault.stall_after is not None:  # a client stuck mid-body (to be killed by the test), then a drop
+            owner.release.wait(10)
         if sent < length:  # drop the connection mid-body
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -258,6 +264,7 @@ class FileServer:
         self.in_flight = 0
         self.max_concurrent = 0
         self.total_requests = 0
+        self.release = threading.Event()  # ends the wait of Fault.stall_after
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         self._thread: threading.Thread | None = None
@@ -301,6 +308,7 @@ class FileServer:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         self._server.shutdown()
         with self.lock:
             connections = list(self.connections)

@@ -6,11 +6,15 @@ import hashlib
 import importlib.util
 import io
 import itertools
+import json
 import logging
 import os
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +23,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from synapse_fileutils import download as download_module
+from synapse_fileutils._atomic import release_lock, try_lock
 from synapse_fileutils.download import (
     ChecksumMismatchError,
     DownloadError,
+    DownloadInProgressError,
     DownloadTooLargeError,
     RetryPolicy,
     cache_file_name,
@@ -455,3 +462,171 @@ def test_cached_file_over_a_smaller_limit_is_not_returned(server, tmp_path: Path
 
     with pytest.raises(DownloadTooLargeError):
         download_file(url, tmp_path, max_size=1000, progress=False)
+
+
+# --- resuming across calls and processes ------------------------------------------------------------------------------
+
+
+def _leftovers(target: Path) -> tuple[Path, Path, Path]:
+    """The partial file, its sidecar and the lock file a download of `target` uses."""
+    return (
+        target.with_name(f".{target.name}.incomplete"),
+        target.with_name(f".{target.name}.incomplete.json"),
+        target.with_name(f".{target.name}.lock"),
+    )
+
+
+def _fail_after_bytes(server, path: str, content: bytes, tmp_path: Path, *, per_attempt: int = 10_000) -> Path:
+    """A first call whose 4 attempts each drop after `per_attempt` bytes: it fails with 4 * per_attempt on disk."""
+    url = server.add(path, content, faults={n: Fault(drop_after=per_attempt) for n in range(1, 5)})
+    with pytest.raises(DownloadError) as caught:
+        download_file(url + "?X-Amz-Signature=SECRET", tmp_path, retry=FAST_RETRY, progress=False)
+    assert caught.value.status is None  # transient: the connection dropped every time
+    return tmp_path / cache_file_name(url)
+
+
+def test_failed_call_keeps_the_partial_and_the_next_call_moves_only_the_missing_bytes(server, tmp_path: Path) -> None:
+    target = _fail_after_bytes(server, "/resume.bin", CONTENT, tmp_path)
+    partial, sidecar, lock = _leftovers(target)
+    assert partial.stat().st_size == 40_000
+    meta = json.loads(sidecar.read_text())
+    resource = server.resource("/resume.bin")
+    assert meta == {"url": server.base_url + "/resume.bin", "validator": resource.etag_value(), "total": len(CONTENT)}
+    assert "SECRET" not in sidecar.read_text()
+    assert not target.exists()  # the final name never holds a partial file
+    assert not lock.exists()
+    seen: list[tuple[int, int | None]] = []
+
+    path = download_file(
+        server.base_url + "/resume.bin?X-Amz-Signature=OTHER",
+        tmp_path,
+        retry=FAST_RETRY,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+
+    assert path == target
+    assert path.read_bytes() == CONTENT
+    assert resource.bytes_sent == len(CONTENT)  # 40 000 by the first call + the missing 260 000, nothing twice
+    second_call = resource.requests[4]
+    assert (second_call.status, second_call.range, second_call.if_range) == (206, "bytes=40000-", resource.etag_value())
+    assert len(resource.requests) == 5
+    assert seen[:2] == [(0, len(CONTENT)), (40_000, len(CONTENT))]  # progress starts at the resumed offset
+    assert seen[-1] == (len(CONTENT), len(CONTENT))
+    assert _files_in(tmp_path) == [path.name]
+
+
+_CHILD = """
+import sys
+from synapse_fileutils.download import RetryPolicy, download_file
+download_file(sys.argv[1], sys.argv[2], progress=False, retry=RetryPolicy(max_attempts=1), read_timeout=30)
+"""
+
+
+def test_download_killed_mid_body_resumes_in_another_process(server, tmp_path: Path) -> None:
+    content = os.urandom(200_000)
+    url = server.add("/killed.bin", content, faults={1: Fault(stall_after=70_000)})
+    target = tmp_path / cache_file_name(url)
+    partial, sidecar, lock = _leftovers(target)
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, url, str(tmp_path)])
+    try:
+        for _ in range(2000):  # the server now waits; the child has written what it received
+            if child.poll() is not None or (partial.is_file() and partial.stat().st_size == 70_000):
+                break
+            threading.Event().wait(0.01)
+        assert child.poll() is None
+        assert partial.stat().st_size == 70_000
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=30)
+        server.release.set()
+    assert sidecar.is_file()
+    assert lock.exists()  # the dead process could not clean up; its lock died with it
+
+    path = download_file(url, tmp_path, retry=FAST_RETRY, progress=False)
+
+    resource = server.resource("/killed.bin")
+    assert path.read_bytes() == content
+    assert resource.bytes_sent == len(content)  # 70 000 to the killed process, the other 130 000 to this one
+    assert resource.requests[1].range == "bytes=70000-"
+    assert _files_in(tmp_path) == [path.name]
+
+
+def test_file_changed_on_the_server_between_calls_restarts_from_zero(server, tmp_path: Path) -> None:
+    target = _fail_after_bytes(server, "/changing.bin", CONTENT, tmp_path)
+    resource = server.resource("/changing.bin")
+    old_etag = resource.etag_value()
+    new_content = os.urandom(250_000)
+    resource.faults[5] = Fault(replace_with=new_content)
+
+    path = download_file(server.base_url + "/changing.bin", tmp_path, retry=FAST_RETRY, progress=False)
+
+    assert path == target
+    assert path.read_bytes() == new_content
+    assert (resource.requests[4].range, resource.requests[4].if_range) == ("bytes=40000-", old_etag)
+    assert resource.requests[4].status == 200  # If-Range named the old version: the whole new file came back
+    assert resource.bytes_sent == 40_000 + len(new_content)
+    assert _files_in(tmp_path) == [path.name]
+
+
+def test_refused_second_call_removes_the_partial(server, tmp_path: Path) -> None:
+    target = _fail_after_bytes(server, "/gone.bin", CONTENT, tmp_path)
+    assert _leftovers(target)[0].is_file()
+    server.resource("/gone.bin").faults[5] = Fault(status=404)
+
+    with pytest.raises(DownloadError) as caught:
+        download_file(server.base_url + "/gone.bin", tmp_path, retry=FAST_RETRY, progress=False)
+
+    assert caught.value.status == 404
+    assert _files_in(tmp_path) == []
+
+
+def test_partial_of_another_url_under_the_same_name_is_not_resumed(server, tmp_path: Path) -> None:
+    first = server.add("/one/c.bin", CONTENT, faults={n: Fault(drop_after=10_000) for n in range(1, 5)})
+    with pytest.raises(DownloadError):
+        download_file(first, tmp_path, name="c", retry=FAST_RETRY, progress=False)
+    assert _leftovers(tmp_path / "c.bin")[0].stat().st_size == 40_000
+    other_content = CONTENT[::-1]
+    other = server.add("/two/c.bin", other_content)
+
+    path = download_file(other, tmp_path, name="c", retry=FAST_RETRY, progress=False)
+
+    assert path.read_bytes() == other_content
+    assert server.resource("/two/c.bin").requests[0].range is None  # a fresh start, not a splice
+    assert _files_in(tmp_path) == ["c.bin"]
+
+
+def test_concurrent_calls_for_one_target_download_it_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with fileserver.FileServer(latency=0.05) as server:
+        url = server.add("/shared.bin", CONTENT)
+        with ThreadPoolExecutor(4) as pool:
+            paths = list(pool.map(lambda _: download_file(url, tmp_path, progress=False), range(4)))
+
+        assert len(set(paths)) == 1
+        assert paths[0].read_bytes() == CONTENT
+        assert server.resource("/shared.bin").bytes_sent == len(CONTENT)  # the waiting calls found it cached
+        assert _files_in(tmp_path) == [paths[0].name]
+
+
+def test_waiting_too_long_for_another_download_is_a_typed_error(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = server.add("/busy.bin", CONTENT)
+    target = tmp_path / cache_file_name(url)
+    lock = _leftovers(target)[2]
+    held = try_lock(lock)
+    assert held is not None
+    monkeypatch.setattr(download_module, "LOCK_WAIT_SECONDS", 0.05)
+    try:
+        with pytest.raises(DownloadInProgressError) as caught:
+            download_file(url, tmp_path, progress=False)
+    finally:
+        release_lock(lock, held)
+
+    assert isinstance(caught.value, DownloadError)
+    assert server.resource("/busy.bin").attempts == 0
+    assert _files_in(tmp_path) == []

@@ -21,6 +21,7 @@ from synapse_fileutils.download import (
     afiles_url_to_path,
     afiles_url_to_path_from_objs,
     cache_file_name,
+    download_file,
     files_url_to_path,
     files_url_to_path_from_objs,
 )
@@ -291,3 +292,55 @@ def test_batch_rejects_non_http_urls_before_downloading(server, tmp_path: Path) 
 def test_max_workers_must_be_positive(server, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_workers"):
         files_url_to_path({"a": server.add("/z.txt", b"z")}, path_download=tmp_path, max_workers=0)
+
+
+# --- resuming across calls --------------------------------------------------------------------------------------------
+
+
+def test_async_download_resumes_the_partial_a_sync_call_left(server, tmp_path: Path) -> None:
+    url = server.add("/handover.bin", CONTENT, faults={n: Fault(drop_after=25_000) for n in range(1, 5)})
+    target = tmp_path / cache_file_name(url)
+    with pytest.raises(DownloadError):
+        download_file(url, tmp_path, retry=FAST_RETRY, progress=False)
+    assert target.with_name(f".{target.name}.incomplete").stat().st_size == 100_000
+    seen: list[tuple[int, int | None]] = []
+
+    path = asyncio.run(
+        adownload_file(url, tmp_path, retry=FAST_RETRY, progress=lambda done, total: seen.append((done, total)))
+    )
+
+    resource = server.resource("/handover.bin")
+    assert path.read_bytes() == CONTENT
+    assert resource.bytes_sent == len(CONTENT)  # 100 000 by the sync call, 200 000 by the async one
+    assert (resource.requests[4].status, resource.requests[4].range) == (206, "bytes=100000-")
+    assert seen[1] == (100_000, len(CONTENT))
+    assert sorted(os.listdir(tmp_path)) == [path.name]
+
+
+def test_async_failure_keeps_the_partial_for_a_sync_call(server, tmp_path: Path) -> None:
+    url = server.add("/back.bin", CONTENT, faults={n: Fault(drop_after=30_000) for n in range(1, 5)})
+    target = tmp_path / cache_file_name(url)
+    with pytest.raises(DownloadError):
+        asyncio.run(adownload_file(url, tmp_path, retry=FAST_RETRY, progress=False))
+    assert target.with_name(f".{target.name}.incomplete").stat().st_size == 120_000
+    assert not target.exists()
+
+    path = download_file(url, tmp_path, retry=FAST_RETRY, progress=False)
+
+    assert path.read_bytes() == CONTENT
+    assert server.resource("/back.bin").bytes_sent == len(CONTENT)
+    assert sorted(os.listdir(tmp_path)) == [path.name]
+
+
+def test_async_concurrent_calls_for_one_target_download_it_once(slow_server, tmp_path: Path) -> None:
+    url = slow_server.add("/together.bin", CONTENT)
+
+    async def main() -> list[Path]:
+        return list(await asyncio.gather(*(adownload_file(url, tmp_path, progress=False) for _ in range(3))))
+
+    paths = asyncio.run(main())
+
+    assert len(set(paths)) == 1
+    assert paths[0].read_bytes() == CONTENT
+    assert slow_server.resource("/together.bin").bytes_sent == len(CONTENT)
+    assert sorted(os.listdir(tmp_path)) == [paths[0].name]

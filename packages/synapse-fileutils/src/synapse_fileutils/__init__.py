@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .download import (
         ChecksumMismatchError,
         DownloadError,
+        DownloadInProgressError,
         DownloadTooLargeError,
         RetryPolicy,
         adownload_file,
@@ -91,6 +92,7 @@ _LAZY: dict[str, str] = {
         [
             "ChecksumMismatchError",
             "DownloadError",
+            "DownloadInProgressError",
             "DownloadTooLargeError",
             "RetryPolicy",
             "adownload_file",
@@ -148,6 +150,7 @@ __all__ = [
     "ArchiveLimitError",
     "ChecksumMismatchError",
     "DownloadError",
+    "DownloadInProgressError",
     "DownloadTooLargeError",
     "EncodingError",
     "FFmpegNotFoundError",

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_path", "atomic_write", "fsync_directory"]
+__all__ = ["atomic_path", "atomic_write", "fsync_directory", "release_lock", "try_lock"]
 
 
 def _temp_name(target: Path, suffix: str) -> Path:
@@ -132,3 +132,73 @@ def atomic_write(target: str | os.PathLike[str], *, durable: bool = True) -> Ite
         raise
     if durable:
         fsync_directory(target.parent)
+
+
+def try_lock(path: str | os.PathLike[str]) -> int | None:
+    """Try once to take the exclusive advisory lock on the lock file ``path``, creating it if needed.
+
+    The lock is :func:`fcntl.flock` on the open file, so it holds between processes and between threads (each call
+    opens its own file), and the kernel drops it when its holder dies. A holder removes the file before letting go
+    (:func:`release_lock`); a caller that locked a file that was meanwhile removed or replaced does not get the
+    lock, so two callers never both think they hold it. Where :mod:`fcntl` does not exist, the file is opened
+    without a lock.
+
+    Args:
+        path: The lock file.
+
+    Returns:
+        The open descriptor holding the lock (pass it to :func:`release_lock`), or ``None`` if someone else holds it.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> lock = pathlib.Path(tempfile.mkdtemp()) / ".a.lock"
+        >>> fd = try_lock(lock)
+        >>> try_lock(lock) is None
+        True
+        >>> release_lock(lock, fd)
+        >>> lock.exists()
+        False
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        fcntl = None  # type: ignore[assignment]
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o666)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # The previous holder may have removed the file between our open and our flock: our lock would then be on
+        # a file nobody else can see.
+        if os.stat(path).st_ino != os.fstat(fd).st_ino:
+            os.close(fd)
+            return None
+    except (BlockingIOError, FileNotFoundError):
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def release_lock(path: str | os.PathLike[str], fd: int) -> None:
+    """Remove the lock file ``path`` and release the lock held by ``fd`` (from :func:`try_lock`).
+
+    Removing before releasing is what makes it safe: whoever waits on the old file notices it is gone and opens a
+    new one.
+
+    Args:
+        path: The lock file.
+        fd: The descriptor returned by :func:`try_lock`.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> lock = pathlib.Path(tempfile.mkdtemp()) / ".b.lock"
+        >>> release_lock(lock, try_lock(lock))
+    """
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    finally:
+        os.close(fd)

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO
 
 from ._http_sync import describe_error
-from ._http_transfer import DownloadOptions, RetryLater, Transfer
+from ._http_transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
 from .progress import ProgressReporter
 
 if TYPE_CHECKING:
@@ -111,15 +111,20 @@ async def afetch(
     options: DownloadOptions,
     progress: ProgressReporter,
     session: aiohttp.ClientSession,
+    *,
+    resume: ResumePoint | None = None,
+    on_validator: ValidatorCallback | None = None,
 ) -> Transfer:
     """Download ``url`` into ``file`` without blocking the event loop, resuming and retrying like :func:`fetch`.
 
     Args:
         url: The URL (http or https).
-        file: An empty temp file open for binary writing.
+        file: The temp file, open for binary writing and positioned at its end (empty unless ``resume``).
         options: Timeouts, retry policy, chunk size and headers.
         progress: Receives byte counts.
         session: An open aiohttp session.
+        resume: Bytes already in ``file`` from an earlier call, resumed with ``Range`` + ``If-Range``.
+        on_validator: Called with the validator and size of a full response before its body is written.
 
     Returns:
         The finished transfer.
@@ -143,7 +148,7 @@ async def afetch(
 
     module = import_aiohttp()
     transient = (module.ClientError, asyncio.TimeoutError)
-    transfer = Transfer(url, file, options, progress)
+    transfer = Transfer(url, file, options, progress, resume=resume, on_validator=on_validator)
     timeout = module.ClientTimeout(
         total=None, connect=None, sock_connect=options.connect_timeout, sock_read=options.read_timeout
     )

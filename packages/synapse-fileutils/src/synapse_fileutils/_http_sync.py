@@ -15,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, BinaryIO
 
-from ._http_transfer import DownloadOptions, RetryLater, Transfer
+from ._http_transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
 from .download_errors import redact_text
 from .progress import ProgressReporter
 
@@ -102,15 +102,20 @@ def fetch(
     options: DownloadOptions,
     progress: ProgressReporter,
     session: requests.Session | None = None,
+    *,
+    resume: ResumePoint | None = None,
+    on_validator: ValidatorCallback | None = None,
 ) -> Transfer:
     """Download ``url`` into ``file``, resuming and retrying as :class:`Transfer` decides.
 
     Args:
         url: The URL (http or https).
-        file: An empty temp file open for binary writing.
+        file: The temp file, open for binary writing and positioned at its end (empty unless ``resume``).
         options: Timeouts, retry policy, chunk size and headers.
         progress: Receives byte counts.
         session: The session to use; defaults to :func:`shared_session`.
+        resume: Bytes already in ``file`` from an earlier call, resumed with ``Range`` + ``If-Range``.
+        on_validator: Called with the validator and size of a full response before its body is written.
 
     Returns:
         The finished transfer (for its attempt count and resume offsets).
@@ -141,7 +146,7 @@ def fetch(
         requests.exceptions.ChunkedEncodingError,
         urllib3.exceptions.HTTPError,  # raised by read1 (connection dropped, read timeout)
     )
-    transfer = Transfer(url, file, options, progress)
+    transfer = Transfer(url, file, options, progress, resume=resume, on_validator=on_validator)
     timeout = (options.connect_timeout, options.read_timeout)
     while True:
         headers = transfer.next_request_headers()

@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -32,6 +32,7 @@ from .progress import NullProgress, ProgressReporter
 __all__ = [
     "RETRYABLE_STATUSES",
     "DownloadOptions",
+    "ResumePoint",
     "RetryPolicy",
     "Transfer",
     "cache_file_name",
@@ -143,6 +144,29 @@ class DownloadOptions:
             raise ValueError(f"chunk_size must be a positive number of bytes, got {self.chunk_size}")
         if self.max_size is not None and self.max_size < 0:
             raise ValueError(f"max_size must be a non-negative number of bytes, got {self.max_size}")
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where an earlier, interrupted download of the same file stopped: its bytes are already in the file.
+
+    Args:
+        offset: Bytes already in the file (its size).
+        validator: The ``ETag`` or ``Last-Modified`` of the response those bytes came from (sent as ``If-Range``).
+        total: The file's full size, if that response announced it.
+
+    Example:
+        >>> ResumePoint(offset=100, validator='"v1"', total=300).offset
+        100
+    """
+
+    offset: int
+    validator: str
+    total: int | None = None
+
+
+#: Called when a full (``200``) response starts the file anew: its validator (``None``: not resumable) and size.
+ValidatorCallback = Callable[[str | None, int | None], None]
 
 
 def clean_url(url: str) -> str:
@@ -282,6 +306,9 @@ class Transfer:
         file: The temp file, open for binary writing, positioned at its end.
         options: Timeouts, retry policy, chunk size and headers.
         progress: Receives the byte counts.
+        resume: Bytes already in :attr:`file` from an earlier call; the first request then asks only for the rest.
+        on_validator: Called before a full body is written, so the caller can record what a later call needs to
+            resume it.
 
     Example:
         >>> import io
@@ -299,7 +326,14 @@ class Transfer:
     """
 
     def __init__(
-        self, url: str, file: BinaryIO, options: DownloadOptions, progress: ProgressReporter | None = None
+        self,
+        url: str,
+        file: BinaryIO,
+        options: DownloadOptions,
+        progress: ProgressReporter | None = None,
+        *,
+        resume: ResumePoint | None = None,
+        on_validator: ValidatorCallback | None = None,
     ) -> None:
         self.url = url
         self.file = file
@@ -313,6 +347,12 @@ class Transfer:
         self.last_status: int | None = None
         self.resumed_from: list[int] = []
         self._unsynced = 0
+        self._on_validator = on_validator
+        self._progress_started = False
+        if resume is not None and resume.offset > 0:
+            self.offset = resume.offset
+            self.validator = resume.validator
+            self.total = resume.total
 
     @property
     def safe_url(self) -> str:
@@ -366,7 +406,10 @@ class Transfer:
             self.total = self._content_length(headers)
             self._check_size(self.total)
             self.expected_end = self.total
-            self.progress.start(self.total)
+            if self._on_validator is not None:
+                self._on_validator(self.validator, self.total)
+            self._progress_started = True
+            self.progress.start(self.total)  # a restart starts the count again
             return True
         if status == 206:
             return self._on_partial(headers)
@@ -393,6 +436,9 @@ class Transfer:
         """
         self._check_size(self.offset + len(data))  # before writing: an oversized body never reaches the disk
         self.file.write(data)
+        # Hand the bytes to the kernel before they count: then a killed process leaves all it counted on disk, and
+        # a later call resumes exactly after them.
+        self.file.flush()
         self._unsynced += len(data)
         if self._unsynced >= WRITE_BEHIND_BYTES:
             self._unsynced = 0
@@ -470,8 +516,17 @@ class Transfer:
         self.resumed_from.append(self.offset)
         self.total = total
         self.expected_end = end + 1
+        self._start_progress(self.offset)  # bytes from an earlier call count as done
         logger.info("%s: resuming at byte %d", self.safe_url, self.offset)
         return True
+
+    def _start_progress(self, done: int) -> None:
+        if self._progress_started:
+            return
+        self._progress_started = True
+        self.progress.start(self.total)
+        if done:
+            self.progress.advance(done)
 
     def _fail_if_out_of_attempts(self, reason: str) -> None:
         if self.attempts >= self.options.retry.max_attempts:

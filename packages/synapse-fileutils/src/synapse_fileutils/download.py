@@ -6,11 +6,14 @@
   :func:`afiles_url_to_path_from_objs` replace the URLs inside platform records with local paths, downloading with
   bounded concurrency.
 
-Each download streams the body in chunks to a temp file beside the target, retries transient failures (5xx, 429
-with ``Retry-After``, dropped connections, truncated bodies) with exponential backoff, resumes after an interruption
-with ``Range`` + ``If-Range``, optionally checks a checksum, then fsyncs and renames the temp file onto the target:
-a file under the final name is always complete. Files are cached under a name derived from the URL without its
-query string (presigned URLs change their query on every request).
+Each download streams the body in chunks to a partial file beside the target (``.<name>.incomplete``), retries
+transient failures (5xx, 429 with ``Retry-After``, dropped connections, truncated bodies) with exponential backoff,
+resumes after an interruption with ``Range`` + ``If-Range``, optionally checks a checksum, then fsyncs and renames the
+partial file onto the target: a file under the final name is always complete. A partial file left by a failed call,
+a cancelled task or a killed process is resumed by the next call for the same target (a JSON sidecar records the
+URL without its query string and the validator); a lock file serializes the calls that download one target. Files are
+cached under a name derived from the URL without its query string (presigned URLs change their query on every
+request).
 
 Example:
     >>> from synapse_fileutils.download import cache_file_name
@@ -32,18 +35,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, overload
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from ._atomic import atomic_path, atomic_write
+from ._atomic import atomic_write, fsync_directory, release_lock, try_lock
 from ._http_async import afetch, import_aiohttp, new_session
 from ._http_sync import fetch, shared_session
 from ._http_transfer import (
+    RETRYABLE_STATUSES,
     DownloadOptions,
+    ResumePoint,
     RetryPolicy,
     cache_file_name,
     clean_url,
     default_download_dir,
 )
 from .checksum import calculate_checksum
-from .download_errors import ChecksumMismatchError, DownloadError, DownloadTooLargeError, redact_url
+from .download_errors import (
+    ChecksumMismatchError,
+    DownloadError,
+    DownloadInProgressError,
+    DownloadTooLargeError,
+    redact_url,
+)
 from .progress import ProgressCallback, ProgressReporter, resolve_progress
 
 if TYPE_CHECKING:
@@ -52,8 +63,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_WORKERS",
+    "LOCK_WAIT_SECONDS",
     "ChecksumMismatchError",
     "DownloadError",
+    "DownloadInProgressError",
     "DownloadTooLargeError",
     "RetryPolicy",
     "adownload_file",
@@ -77,6 +90,10 @@ T = TypeVar("T")
 DEFAULT_MAX_WORKERS = 16
 
 Progress = ProgressReporter | ProgressCallback | bool | None
+
+#: How long a download waits for another call (thread or process) that is downloading the same target, before it
+#: gives up with :class:`DownloadInProgressError`.
+LOCK_WAIT_SECONDS = 600.0
 
 
 # --- one file -------------------------------------------------------------------------------------------------------
@@ -130,24 +147,6 @@ def _prepare(
     return target, use_cached and _is_cache_hit(target, checksum, algorithm, max_size)
 
 
-def _open_temp(writer: contextlib.AbstractContextManager[Path]) -> BinaryIO:
-    return open(writer.__enter__(), "wb")
-
-
-def _finish_temp(
-    writer: contextlib.AbstractContextManager[Path],
-    file: BinaryIO,
-    url: str,
-    *,
-    checksum: str | None,
-    algorithm: str,
-    attempts: int,
-) -> None:
-    file.close()
-    _verify(Path(file.name), url, checksum, algorithm, attempts)
-    writer.__exit__(None, None, None)
-
-
 def _options(
     connect_timeout: float,
     read_timeout: float,
@@ -162,6 +161,206 @@ def _options(
         headers=dict(headers) if headers else None,
         max_size=max_size,
     )
+
+
+# --- the partial file an interrupted download leaves, across calls and processes ------------------------------------
+
+
+def _sidecar_url(url: str) -> str:
+    """The URL a partial file belongs to: no query, no fragment, no user info (none of them may reach the disk)."""
+    parts = urlsplit(clean_url(url))
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+class _Partial:
+    """The files beside ``target`` that let a later call resume: ``.<name>.incomplete`` and its JSON sidecar.
+
+    The sidecar records the URL (without query string), the validator and the size of the response the partial
+    bytes came from; a later call resumes only if the URL matches and a validator is known, and the server has the
+    last word through ``If-Range``. The caller holds the target's lock while it uses these files.
+    """
+
+    def __init__(self, target: Path, url: str) -> None:
+        self.target = target
+        self.url = _sidecar_url(url)
+        self.path = target.with_name(f".{target.name}.incomplete")
+        self.sidecar = target.with_name(f".{target.name}.incomplete.json")
+
+    def resume_point(self, max_size: int | None) -> ResumePoint | None:
+        """What an earlier call left that this one can continue, or ``None`` (and the leftovers are removed)."""
+        import json
+
+        try:
+            size = os.lstat(self.path).st_size if self.path.is_file() and not self.path.is_symlink() else 0
+            meta = json.loads(self.sidecar.read_text(encoding="utf-8")) if size else None
+        except (OSError, ValueError):
+            meta = None
+        if isinstance(meta, dict) and meta.get("url") == self.url and isinstance(meta.get("validator"), str):
+            total = meta.get("total")
+            total = total if isinstance(total, int) and total >= 0 else None
+            fits = (total is None or size <= total) and (max_size is None or size <= max_size)
+            if fits and meta["validator"]:
+                logger.info("%s: resuming an earlier download at byte %d", self.target.name, size)
+                return ResumePoint(offset=size, validator=meta["validator"], total=total)
+        self.discard()
+        return None
+
+    def open(self, resume: ResumePoint | None) -> BinaryIO:
+        """Open the partial file for writing, at its end when resuming, else emptied."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+        if resume is None:
+            flags |= os.O_TRUNC
+        file = os.fdopen(os.open(self.path, flags, 0o666), "r+b")
+        file.seek(0, os.SEEK_END)
+        return file
+
+    def record(self, validator: str | None, total: int | None) -> None:
+        """Write the sidecar before a full body is written (or remove it if that body cannot be resumed)."""
+        import json
+
+        if validator is None:
+            with contextlib.suppress(FileNotFoundError):
+                self.sidecar.unlink()
+            return
+        meta = {"url": self.url, "validator": validator, "total": total}
+        # Not fsynced: the partial bytes are not either, and the rename alone keeps the sidecar whole.
+        with atomic_write(self.sidecar, durable=False) as file:
+            file.write(json.dumps(meta).encode("utf-8"))
+
+    def commit(self, url: str, checksum: str | None, algorithm: str, attempts: int) -> None:
+        """Verify the complete partial file, fsync it and rename it onto the target; remove the sidecar."""
+        try:
+            _verify(self.path, url, checksum, algorithm, attempts)
+        except ChecksumMismatchError:
+            self.discard()
+            raise
+        with open(self.path, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(self.path, self.target)
+        fsync_directory(self.target.parent)
+        with contextlib.suppress(FileNotFoundError):
+            self.sidecar.unlink()
+
+    def after_failure(self, exc: BaseException) -> None:
+        """Keep a resumable partial after a transient failure or an interruption; remove it after a final no."""
+        definitive = isinstance(exc, DownloadTooLargeError | ChecksumMismatchError) or (
+            isinstance(exc, DownloadError) and exc.status is not None and exc.status not in RETRYABLE_STATUSES
+        )
+        try:
+            keep = not definitive and self.sidecar.is_file() and self.path.is_file() and self.path.stat().st_size > 0
+        except OSError:
+            keep = False
+        if keep:
+            logger.info("%s: kept the partial download for the next call", self.target.name)
+        else:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the partial file and its sidecar."""
+        for path in (self.path, self.sidecar):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+def _lock(target: Path, url: str) -> int:
+    """Wait (bounded) for the exclusive lock on ``target``'s downloads and return its descriptor."""
+    import time
+
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.01
+    while (fd := try_lock(_lock_path(target))) is None:
+        if time.monotonic() >= deadline:
+            raise DownloadInProgressError(url=url, waited=LOCK_WAIT_SECONDS)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+    return fd
+
+
+async def _alock(target: Path, url: str) -> int:
+    """Like :func:`_lock`, waiting on the event loop."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.01
+    while (fd := await asyncio.to_thread(try_lock, _lock_path(target))) is None:
+        if time.monotonic() >= deadline:
+            raise DownloadInProgressError(url=url, waited=LOCK_WAIT_SECONDS)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)
+    return fd
+
+
+def _download_locked(
+    url: str,
+    target: Path,
+    options: DownloadOptions,
+    reporter: ProgressReporter,
+    session: requests.Session | None,
+    *,
+    use_cached: bool,
+    checksum: str | None,
+    algorithm: str,
+) -> None:
+    """Download ``url`` onto ``target``; the caller holds the target's lock."""
+    if use_cached and _is_cache_hit(target, checksum, algorithm, options.max_size):
+        return  # another call finished it while this one waited for the lock
+    partial = _Partial(target, url)
+    resume = partial.resume_point(options.max_size)
+    try:
+        with partial.open(resume) as file:
+            transfer = fetch(url, file, options, reporter, session, resume=resume, on_validator=partial.record)
+        partial.commit(url, checksum, algorithm, transfer.attempts)
+    except BaseException as exc:
+        partial.after_failure(exc)
+        raise
+
+
+async def _run_to_end(function: Callable[..., T], *args: Any) -> T:
+    """Run ``function`` in a worker thread; if the caller is cancelled meanwhile, let it finish before re-raising."""
+    import asyncio
+
+    task = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await task
+        raise
+
+
+async def _adownload_locked(
+    url: str,
+    target: Path,
+    options: DownloadOptions,
+    reporter: ProgressReporter,
+    session: aiohttp.ClientSession,
+    *,
+    use_cached: bool,
+    checksum: str | None,
+    algorithm: str,
+) -> None:
+    """Do what :func:`_download_locked` does without blocking the event loop."""
+    import asyncio
+
+    if use_cached and await asyncio.to_thread(_is_cache_hit, target, checksum, algorithm, options.max_size):
+        return
+    partial = _Partial(target, url)
+    resume = await asyncio.to_thread(partial.resume_point, options.max_size)
+    try:
+        file = await _run_to_end(partial.open, resume)
+        try:
+            transfer = await afetch(url, file, options, reporter, session, resume=resume, on_validator=partial.record)
+        finally:
+            await _run_to_end(file.close)
+        await _run_to_end(partial.commit, url, checksum, algorithm, transfer.attempts)
+    except BaseException as exc:
+        await _run_to_end(partial.after_failure, exc)
+        raise
 
 
 @overload
@@ -230,6 +429,13 @@ def download_file(
     When everything arrived (and matches ``checksum``), the temp file is fsynced and renamed onto the target, so a
     file under the final name is never partial.
 
+    The temp file is ``.<name>.incomplete`` beside the target. After a transient failure, an interruption or a killed
+    process it is kept with a sidecar (``.<name>.incomplete.json``: the URL without query string, the ``ETag`` or
+    ``Last-Modified``, the size), and the next call for the same URL and target resumes it from its first request.
+    A definitive failure (404, 403..., checksum mismatch, too large) removes it. Calls for the same target, from
+    threads or processes, take turns through a lock file (``.<name>.lock``); a call that finds the file finished by
+    the one before it returns the cached file.
+
     Args:
         url: An ``http`` or ``https`` URL, presigned URLs included.
         path_download: Folder to save into, created if missing. ``None`` means the per-user cache folder
@@ -262,6 +468,8 @@ def download_file(
             the retries. Its ``.url`` has the query string redacted.
         ChecksumMismatchError: If ``checksum`` was given and the content does not match.
         DownloadTooLargeError: If ``max_size`` was given and the file is larger.
+        DownloadInProgressError: If another call kept downloading the same target for longer than
+            :data:`LOCK_WAIT_SECONDS`.
 
     Example:
         >>> import tempfile
@@ -285,12 +493,20 @@ def download_file(
         use_cached = False
     if not (use_cached and _is_cache_hit(target, checksum, checksum_algorithm, max_size)):
         reporter = resolve_progress(progress, target.name)
+        lock = _lock(target, url)
         try:
-            with atomic_path(target) as tmp:
-                with open(tmp, "wb") as file:
-                    transfer = fetch(url, file, options, reporter, session)
-                _verify(tmp, url, checksum, checksum_algorithm, transfer.attempts)
+            _download_locked(
+                url,
+                target,
+                options,
+                reporter,
+                session,
+                use_cached=use_cached,
+                checksum=checksum,
+                algorithm=checksum_algorithm,
+            )
         finally:
+            release_lock(_lock_path(target), lock)
             reporter.finish()
     return coerce(target) if coerce is not None else target
 
@@ -354,7 +570,8 @@ async def adownload_file(
 ) -> Path | T:
     """Download ``url`` like :func:`download_file`, without blocking the event loop.
 
-    The same retry, resume, checksum, cache and atomic-write rules apply. Network I/O runs on the event loop with
+    The same retry, resume (across calls and processes, sync or async), checksum, cache, locking and atomic-write
+    rules apply. Network I/O runs on the event loop with
     :mod:`aiohttp`; disk writes, the checksum and the final fsync run in worker threads.
 
     Args:
@@ -384,6 +601,8 @@ async def adownload_file(
         DownloadError: If the server refused the download or transient failures outlasted the retries.
         ChecksumMismatchError: If ``checksum`` was given and the content does not match.
         DownloadTooLargeError: If ``max_size`` was given and the file is larger.
+        DownloadInProgressError: If another call kept downloading the same target for longer than
+            :data:`LOCK_WAIT_SECONDS`.
 
     Example:
         >>> import asyncio, tempfile
@@ -420,24 +639,20 @@ async def adownload_file(
     reporter = resolve_progress(progress, target.name)
     own_session = session is None
     client = session if session is not None else new_session()
-    writer = atomic_path(target)
+    lock = await _alock(target, url)
     try:
-        file = await asyncio.to_thread(_open_temp, writer)
-        try:
-            transfer = await afetch(url, file, options, reporter, client)
-        except BaseException:
-            await asyncio.to_thread(file.close)
-            raise
-        # close, verify, fsync and rename off the loop
-        await asyncio.to_thread(
-            _finish_temp, writer, file, url, checksum=checksum, algorithm=checksum_algorithm, attempts=transfer.attempts
+        await _adownload_locked(
+            url,
+            target,
+            options,
+            reporter,
+            client,
+            use_cached=use_cached,
+            checksum=checksum,
+            algorithm=checksum_algorithm,
         )
-    except BaseException as exc:
-        # Remove the temp file. ValueError: a cancelled worker thread is still inside the writer; it cleans up itself.
-        with contextlib.suppress(ValueError):
-            writer.__exit__(type(exc), exc, exc.__traceback__)
-        raise
     finally:
+        await asyncio.to_thread(release_lock, _lock_path(target), lock)
         reporter.finish()
         if own_session:
             await client.close()

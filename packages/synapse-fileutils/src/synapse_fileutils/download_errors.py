@@ -4,7 +4,9 @@
 
     FileUtilsError
      └── DownloadError            (.url redacted, .status, .attempts, .reason)
-          └── ChecksumMismatchError  (.algorithm, .expected, .actual)
+          ├── ChecksumMismatchError  (.algorithm, .expected, .actual)
+          ├── DownloadTooLargeError  (.max_size)
+          └── DownloadInProgressError  (.waited)
 
 Presigned URLs carry their signature in the query string, and some URLs carry a user and password; neither may reach
 an error message, a log line or a traceback. Every URL stored on an error goes through :func:`redact_url` first.
@@ -23,7 +25,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import FileUtilsError
 
-__all__ = ["ChecksumMismatchError", "DownloadError", "redact_text", "redact_url"]
+__all__ = [
+    "ChecksumMismatchError",
+    "DownloadError",
+    "DownloadInProgressError",
+    "DownloadTooLargeError",
+    "redact_text",
+    "redact_url",
+]
 
 
 def redact_url(url: str) -> str:
@@ -183,3 +192,27 @@ class ChecksumMismatchError(DownloadError):
         super().__init__(
             f"checksum mismatch ({algorithm}: expected {expected}, got {actual})", url=url, attempts=attempts
         )
+
+
+class DownloadInProgressError(DownloadError):
+    """Another call (in this process or another one) kept downloading the same target for too long.
+
+    Downloads of one target take turns through a lock file beside it; a call that waited longer than its bound for
+    its turn gives up with this error instead of waiting forever. Nothing on disk was changed by the waiting call.
+
+    Args:
+        url: The URL that was requested; stored redacted.
+        waited: Seconds waited for the other download.
+
+    Attributes:
+        waited: Seconds waited for the other download.
+
+    Example:
+        >>> error = DownloadInProgressError(url="http://h/f?sig=x", waited=600.0)
+        >>> error.waited, error.url
+        (600.0, 'http://h/f?<redacted>')
+    """
+
+    def __init__(self, *, url: str, waited: float) -> None:
+        super().__init__(f"another download of the same file is still running after {waited:.0f} s", url=url)
+        self.waited = waited

@@ -11,6 +11,7 @@ Every error derives from one base class, so ``except FileUtilsError`` catches an
      ├── FileFormatError              a JSON/YAML file is malformed (.path, .line, .column; also a ValueError)
      ├── DownloadError                a download failed (.url redacted, .status, .attempts, .reason)   [download]
      │    ├── ChecksumMismatchError   the content does not match the expected checksum
+     │    ├── DownloadInProgressError another call kept the same target locked too long (.waited)
      │    └── DownloadTooLargeError   the file is larger than max_size (.max_size)
      ├── StorageError                 a storage provider failed                                        [storage]
      │    ├── StorageConfigError      unknown provider or bad configuration (also a ValueError)
