@@ -14,31 +14,18 @@ serves until stdin closes.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
 import re
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
+import protocol_server
 
-def _protocol_server_module() -> ModuleType:
-    module = sys.modules.get("protocol_server")
-    if module is None:  # run standalone: load the sibling module by path, as conftest.py does
-        spec = importlib.util.spec_from_file_location("protocol_server", Path(__file__).with_name("protocol_server.py"))
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["protocol_server"] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-_ps = _protocol_server_module()
+_ps = protocol_server
 ProtocolServer = _ps.ProtocolServer
 Reply = _ps.Reply
 Stream = _ps.Stream

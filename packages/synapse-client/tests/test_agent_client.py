@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 
+import agent_server
 import pytest
 
 from synapse_client.agent import AgentClient
@@ -29,21 +27,6 @@ COUNTER_SCRIPT = (
     "    print(f'line {i:04d} ' + 'y' * 30, flush=True)\n"
     "    time.sleep(0.3)\n"
 )
-
-
-def _load_agent_server() -> ModuleType:
-    # The tests run with --import-mode=importlib, so the helper module is loaded by path.
-    path = Path(__file__).with_name("agent_server.py")
-    spec = importlib.util.spec_from_file_location("synapse_client_tests_agent_server", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-agent_server = _load_agent_server()
 
 
 @pytest.fixture(scope="module")

@@ -338,6 +338,6 @@ def serve(latency: float = 0.0) -> Iterator[FileServer]:
 def file_server() -> Iterator[FileServer]:
     """A fresh :class:`FileServer` per test; a test module registers it with ``file_server = fileserver.file_server``.
 
-    (The tests folder is not a package, so modules load this file by path; see test_download.py.)
+    (Test modules ``import fileserver``: the pytest config puts this folder on ``sys.path``.)
     """
     yield from serve()

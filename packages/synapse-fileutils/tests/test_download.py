@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import itertools
 import json
@@ -19,6 +18,7 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
+import fileserver
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,20 +38,6 @@ from synapse_fileutils.download import (
 from synapse_fileutils.errors import FileUtilsError
 from synapse_fileutils.progress import CallbackProgress, NullProgress, TerminalProgressBar, resolve_progress
 
-
-def _load_fileserver():  # the tests folder is not a package (pytest runs with --import-mode=importlib)
-    name = "synapse_fileutils_tests_fileserver"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("fileserver.py"))
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fileserver = _load_fileserver()
 Fault = fileserver.Fault
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff=0.01, max_backoff=0.02)
 CONTENT = os.urandom(300_000)

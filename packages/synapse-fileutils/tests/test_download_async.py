@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
-import importlib.util
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import fileserver
 import pytest
 
 from synapse_fileutils.download import (
@@ -26,20 +26,6 @@ from synapse_fileutils.download import (
     files_url_to_path_from_objs,
 )
 
-
-def _load_fileserver():  # the tests folder is not a package (pytest runs with --import-mode=importlib)
-    name = "synapse_fileutils_tests_fileserver"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("fileserver.py"))
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fileserver = _load_fileserver()
 Fault = fileserver.Fault
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff=0.01, max_backoff=0.02)
 CONTENT = os.urandom(300_000)
