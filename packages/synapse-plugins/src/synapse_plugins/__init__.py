@@ -1,6 +1,6 @@
-"""The Synapse plugin framework.
+"""The Synapse plugin framework: plugin config, actions and runs, execution locally or on Ray, converters.
 
-Names that need pydantic (the parameter types) and the converters load on first use, so
+Names that need pydantic (actions, config, parameter types) and the converters load on first use, so
 ``import synapse_plugins`` stays cheap.
 
 Example:
@@ -19,6 +19,20 @@ from .__about__ import __version__
 from .categories import PluginCategory, RunMethod
 
 if TYPE_CHECKING:
+    from .actions import Action, ActionRegistry, Plugin
+    from .config import ActionConfig, PluginConfig, load_plugin_config
+    from .errors import (
+        ActionLoadError,
+        ActionNotFoundError,
+        ExecutionError,
+        ExportError,
+        ParamsError,
+        PluginConfigError,
+        PluginError,
+        RunStoppedError,
+    )
+    from .execution import Invocation, run_plugin
+    from .run import MetricsRecord, Run
     from .converters import (
         ConversionError,
         ConversionReport,
@@ -35,6 +49,23 @@ if TYPE_CHECKING:
 
 # Public name -> submodule that defines it, imported on first attribute access (PEP 562).
 _LAZY = {
+    **dict.fromkeys(["Action", "ActionRegistry", "Plugin"], "actions"),
+    **dict.fromkeys(["ActionConfig", "PluginConfig", "load_plugin_config"], "config"),
+    **dict.fromkeys(
+        [
+            "ActionLoadError",
+            "ActionNotFoundError",
+            "ExecutionError",
+            "ExportError",
+            "ParamsError",
+            "PluginConfigError",
+            "PluginError",
+            "RunStoppedError",
+        ],
+        "errors",
+    ),
+    **dict.fromkeys(["Invocation", "run_plugin"], "execution"),
+    **dict.fromkeys(["MetricsRecord", "Run"], "run"),
     **dict.fromkeys(["FileField", "NonBlankStr", "SlugStr", "to_field_errors"], "types"),
     **dict.fromkeys(
         [
@@ -54,6 +85,24 @@ _LAZY = {
 }
 
 __all__ = [
+    "Action",
+    "ActionConfig",
+    "ActionLoadError",
+    "ActionNotFoundError",
+    "ActionRegistry",
+    "ExecutionError",
+    "ExportError",
+    "Invocation",
+    "MetricsRecord",
+    "ParamsError",
+    "Plugin",
+    "PluginConfig",
+    "PluginConfigError",
+    "PluginError",
+    "Run",
+    "RunStoppedError",
+    "load_plugin_config",
+    "run_plugin",
     "ConversionError",
     "ConversionReport",
     "FileField",

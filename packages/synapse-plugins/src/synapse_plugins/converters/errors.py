@@ -1,6 +1,6 @@
 """Errors raised by the dataset converters.
 
-The tree::
+The tree (under [`PluginError`][synapse_plugins.errors.PluginError])::
 
     ConversionError             a conversion could not run or an item could not be converted
      ├── LayoutError            the source folder does not have a layout the converter reads
@@ -21,10 +21,12 @@ Example:
 
 from __future__ import annotations
 
+from ..errors import PluginError
+
 __all__ = ["ConversionError", "ItemError", "LayoutError"]
 
 
-class ConversionError(Exception):
+class ConversionError(PluginError):
     """Base class of every error a converter raises on purpose.
 
     Args:
