@@ -21,18 +21,6 @@ from .categories import PluginCategory, RunMethod
 if TYPE_CHECKING:
     from .actions import Action, ActionRegistry, Plugin
     from .config import ActionConfig, PluginConfig, load_plugin_config
-    from .errors import (
-        ActionLoadError,
-        ActionNotFoundError,
-        ExecutionError,
-        ExportError,
-        ParamsError,
-        PluginConfigError,
-        PluginError,
-        RunStoppedError,
-    )
-    from .execution import Invocation, run_plugin
-    from .run import MetricsRecord, Run
     from .converters import (
         ConversionError,
         ConversionReport,
@@ -45,6 +33,18 @@ if TYPE_CHECKING:
         convert_voc_to_dm,
         convert_yolo_to_dm,
     )
+    from .errors import (
+        ActionLoadError,
+        ActionNotFoundError,
+        ExecutionError,
+        ExportError,
+        ParamsError,
+        PluginConfigError,
+        PluginError,
+        RunStoppedError,
+    )
+    from .execution import Invocation, run_plugin
+    from .run import MetricsRecord, Run
     from .types import FileField, NonBlankStr, SlugStr, to_field_errors
 
 # Public name -> submodule that defines it, imported on first attribute access (PEP 562).
@@ -90,25 +90,23 @@ __all__ = [
     "ActionLoadError",
     "ActionNotFoundError",
     "ActionRegistry",
+    "ConversionError",
+    "ConversionReport",
     "ExecutionError",
     "ExportError",
+    "FileField",
     "Invocation",
     "MetricsRecord",
+    "NonBlankStr",
     "ParamsError",
     "Plugin",
+    "PluginCategory",
     "PluginConfig",
     "PluginConfigError",
     "PluginError",
     "Run",
-    "RunStoppedError",
-    "load_plugin_config",
-    "run_plugin",
-    "ConversionError",
-    "ConversionReport",
-    "FileField",
-    "NonBlankStr",
-    "PluginCategory",
     "RunMethod",
+    "RunStoppedError",
     "SlugStr",
     "__version__",
     "convert_coco_to_dm",
@@ -119,6 +117,8 @@ __all__ = [
     "convert_v2_to_v1",
     "convert_voc_to_dm",
     "convert_yolo_to_dm",
+    "load_plugin_config",
+    "run_plugin",
     "to_field_errors",
 ]
 

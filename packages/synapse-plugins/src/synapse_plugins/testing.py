@@ -95,8 +95,7 @@ class ActionRun:
 def _plugin_for(folder: Path, name: str, category: str) -> Path:
     """Write a throwaway plugin folder with one action and no entrypoint (the registry supplies the class)."""
     (folder / "config.yaml").write_text(
-        f"code: test-plugin\nname: Test plugin\nversion: 0.0.0\ncategory: {category}\n"
-        f"actions:\n  {name}: {{}}\n",
+        f"code: test-plugin\nname: Test plugin\nversion: 0.0.0\ncategory: {category}\nactions:\n  {name}: {{}}\n",
         encoding="utf-8",
     )
     return folder
@@ -137,7 +136,9 @@ def run_action(
         folder = Path(target)
     else:
         name = action or getattr(target, "name", "") or "action"
-        action_cls = target if isinstance(target, type) and issubclass(target, Action) else function_action(target, name)
+        action_cls = (
+            target if isinstance(target, type) and issubclass(target, Action) else function_action(target, name)
+        )
         registry = registry or ActionRegistry()
         registry.register(name, action_cls)
         category = action_cls.category.value if action_cls.category else "pre_annotation"

@@ -96,6 +96,7 @@ class Action(Generic[ParamsT]):
     Example:
         >>> class Count(Action):
         ...     progress_categories = {"count": 100}
+        ...
         ...     def start(self):
         ...         for i in range(1, 4):
         ...             self.run.set_progress(i, 3, "count")
@@ -233,9 +234,7 @@ def function_action(function: Callable[..., Any], name: str = "") -> type[Action
         'hello Ada'
     """
     signature = inspect.signature(function)
-    positional = [
-        p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
+    positional = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if len(positional) < 2 and not any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values()):
         raise TypeError(f"{function.__qualname__} must take (run, params)")
     model: type[BaseModel] | None = None

@@ -1,4 +1,4 @@
-"""Import a plugin's code from its folder, without leaving the folder on ``sys.path`` or mixing two plugins' modules.
+r"""Import a plugin's code from its folder, without leaving the folder on ``sys.path`` or mixing two plugins' modules.
 
 Plugins usually keep their code in a package named ``plugin`` (the template does). Two plugins run in one process
 (tests, a worker that serves several) would see each other's ``plugin`` package through ``sys.modules``. Before
@@ -8,7 +8,7 @@ importing from a folder, top-level modules of the same name loaded from elsewher
 Example:
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "hello_mod.py").write_text("def greet():\\n    return 'hi'\\n")
+    >>> _ = (folder / "hello_mod.py").write_text("def greet():\n    return 'hi'\n")
     >>> with plugin_imports(folder):
     ...     import_object(folder, "hello_mod:greet")()
     'hi'

@@ -1,4 +1,4 @@
-"""One registry of actions: the SDK's built-ins, installed packages' entry points, and a plugin's own config.yaml.
+r"""One registry of actions: the SDK's built-ins, installed packages' entry points, and a plugin's own config.yaml.
 
 A [`Plugin`][synapse_plugins.actions.registry.Plugin] is a folder with a validated config; its actions are resolved
 through an [`ActionRegistry`][synapse_plugins.actions.registry.ActionRegistry] instance (no module-level state: a
@@ -17,9 +17,10 @@ Example:
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "config.yaml").write_text(
-    ...     "code: hello\\nname: Hello\\nversion: 0.1.0\\ncategory: pre_annotation\\n"
-    ...     "actions:\\n  greet:\\n    entrypoint: hello_main:greet\\n")
-    >>> _ = (folder / "hello_main.py").write_text("def greet(run, params):\\n    return 'hi ' + params['who']\\n")
+    ...     "code: hello\nname: Hello\nversion: 0.1.0\ncategory: pre_annotation\n"
+    ...     "actions:\n  greet:\n    entrypoint: hello_main:greet\n"
+    ... )
+    >>> _ = (folder / "hello_main.py").write_text("def greet(run, params):\n    return 'hi ' + params['who']\n")
     >>> plugin = Plugin.load(folder)
     >>> plugin.action_names
     ['greet']

@@ -1,4 +1,4 @@
-"""Find and load a plugin's ``config.yaml`` into a [`PluginConfig`][synapse_plugins.config.PluginConfig].
+r"""Find and load a plugin's ``config.yaml`` into a [`PluginConfig`][synapse_plugins.config.PluginConfig].
 
 Every failure is one [`PluginConfigError`][synapse_plugins.errors.PluginConfigError] naming the file, the key path
 and the bad value. Nothing from the plugin is imported here.
@@ -7,8 +7,9 @@ Example:
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "config.yaml").write_text(
-    ...     "code: hello\\nname: Hello\\nversion: 0.1.0\\ncategory: export\\n"
-    ...     "actions:\\n  export:\\n    entrypoint: plugin.export:Exporter\\n")
+    ...     "code: hello\nname: Hello\nversion: 0.1.0\ncategory: export\n"
+    ...     "actions:\n  export:\n    entrypoint: plugin.export:Exporter\n"
+    ... )
     >>> load_plugin_config(folder).code
     'hello'
 """
@@ -64,7 +65,7 @@ def find_config_file(plugin_path: str | os.PathLike[str]) -> Path:
 
 
 def load_plugin_config(plugin_path: str | os.PathLike[str], *, check: bool = True) -> PluginConfig:
-    """Read, parse and validate a plugin's config file.
+    r"""Read, parse and validate a plugin's config file.
 
     Args:
         plugin_path: The plugin folder, or its config file.
@@ -81,8 +82,9 @@ def load_plugin_config(plugin_path: str | os.PathLike[str], *, check: bool = Tru
         >>> import pathlib, tempfile
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (folder / "config.yaml").write_text(
-        ...     "code: hello\\nname: Hello\\nversion: '1.0'\\ncategory: export\\n"
-        ...     "actions:\\n  export:\\n    entrypoint: plugin.export:Exporter\\n")
+        ...     "code: hello\nname: Hello\nversion: '1.0'\ncategory: export\n"
+        ...     "actions:\n  export:\n    entrypoint: plugin.export:Exporter\n"
+        ... )
         >>> try:
         ...     load_plugin_config(folder)
         ... except PluginConfigError as exc:
@@ -99,7 +101,7 @@ def load_plugin_config(plugin_path: str | os.PathLike[str], *, check: bool = Tru
     if file.stat().st_size > _MAX_CONFIG_BYTES:
         raise PluginConfigError(shown, "", f"larger than {_MAX_CONFIG_BYTES} bytes: not a plugin config")
     try:
-        data = get_dict_from_file(file) if file.suffix in (".yaml", ".yml") else _yaml(file)
+        data = get_dict_from_file(file)
     except FileUtilsError as exc:
         raise PluginConfigError(shown, "", str(exc).replace(f"{file}: ", "")) from None
     try:
@@ -109,21 +111,6 @@ def load_plugin_config(plugin_path: str | os.PathLike[str], *, check: bool = Tru
     if check:
         check_requirements(config, shown)
     return config
-
-
-def _yaml(file: Path) -> dict[str, Any]:
-    # A config file given by path with another suffix is still YAML (JSON is a subset of it).
-    from synapse_fileutils.errors import FileFormatError
-
-    import yaml
-
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
-        raise FileFormatError(f"{file}: not YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise FileFormatError(f"{file}: the top level must be a mapping")
-    return data
 
 
 def _config_error(file: str, exc: Any) -> PluginConfigError:
@@ -156,9 +143,16 @@ def check_requirements(config: PluginConfig, file: str = "config.yaml") -> None:
 
     Example:
         >>> from synapse_plugins.config import PluginConfig
-        >>> config = PluginConfig.model_validate({
-        ...     "code": "x", "name": "X", "version": "1.0.0", "category": "export",
-        ...     "requires": {"python": "<3"}, "actions": {"export": {"entrypoint": "p:E"}}})
+        >>> config = PluginConfig.model_validate(
+        ...     {
+        ...         "code": "x",
+        ...         "name": "X",
+        ...         "version": "1.0.0",
+        ...         "category": "export",
+        ...         "requires": {"python": "<3"},
+        ...         "actions": {"export": {"entrypoint": "p:E"}},
+        ...     }
+        ... )
         >>> try:
         ...     check_requirements(config)
         ... except PluginConfigError as exc:

@@ -4,10 +4,15 @@ Unknown keys are refused (a typo such as ``smart_tool_type`` must not vanish sil
 specifiers under ``requires`` are checked when the plugin is loaded.
 
 Example:
-    >>> config = PluginConfig.model_validate({
-    ...     "code": "yolo-export", "name": "YOLO export", "version": "1.0.0", "category": "export",
-    ...     "actions": {"export": {"entrypoint": "plugin.export:Exporter"}},
-    ... })
+    >>> config = PluginConfig.model_validate(
+    ...     {
+    ...         "code": "yolo-export",
+    ...         "name": "YOLO export",
+    ...         "version": "1.0.0",
+    ...         "category": "export",
+    ...         "actions": {"export": {"entrypoint": "plugin.export:Exporter"}},
+    ...     }
+    ... )
     >>> config.actions["export"].entrypoint
     'plugin.export:Exporter'
     >>> config.category.value
@@ -169,10 +174,15 @@ class PluginConfig(_Strict):
         actions: The plugin's actions by name.
 
     Example:
-        >>> PluginConfig.model_validate({
-        ...     "code": "hello", "name": "Hello", "version": "0.1.0", "category": "pre_annotation",
-        ...     "actions": {"greet": {"entrypoint": "plugin.main:greet"}},
-        ... }).version
+        >>> PluginConfig.model_validate(
+        ...     {
+        ...         "code": "hello",
+        ...         "name": "Hello",
+        ...         "version": "0.1.0",
+        ...         "category": "pre_annotation",
+        ...         "actions": {"greet": {"entrypoint": "plugin.main:greet"}},
+        ...     }
+        ... ).version
         '0.1.0'
     """
 

@@ -1,13 +1,14 @@
-"""``run_plugin``: the one entry point that runs a plugin's action locally, as a Ray task, as a Ray job, or on Serve.
+r"""``run_plugin``: the one entry point that runs a plugin's action locally, as a Ray task, as a Ray job, or on Serve.
 
 Example:
     >>> import pathlib, tempfile
     >>> from synapse_plugins.run.loggers import MemoryLogger
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "config.yaml").write_text(
-    ...     "code: hello\\nname: Hello\\nversion: 0.1.0\\ncategory: pre_annotation\\n"
-    ...     "actions:\\n  greet:\\n    entrypoint: hello_api:greet\\n")
-    >>> _ = (folder / "hello_api.py").write_text("def greet(run, params):\\n    return 'hi ' + params['who']\\n")
+    ...     "code: hello\nname: Hello\nversion: 0.1.0\ncategory: pre_annotation\n"
+    ...     "actions:\n  greet:\n    entrypoint: hello_api:greet\n"
+    ... )
+    >>> _ = (folder / "hello_api.py").write_text("def greet(run, params):\n    return 'hi ' + params['who']\n")
     >>> run_plugin(folder, "greet", {"who": "Ada"}, logger=MemoryLogger())
     'hi Ada'
 """

@@ -1,4 +1,4 @@
-"""Run an invocation in this process: the one place that loads, validates, runs and reports an action.
+r"""Run an invocation in this process: the one place that loads, validates, runs and reports an action.
 
 Every method ends here: ``run_plugin(method="local")`` calls it directly, a Ray task calls it in a worker, a Ray
 job's fixed entrypoint calls it in the job's driver. The runner, not the action, sets the job's status: RUNNING,
@@ -9,9 +9,10 @@ Example:
     >>> from synapse_plugins.run.loggers import MemoryLogger
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "config.yaml").write_text(
-    ...     "code: hello\\nname: Hello\\nversion: 0.1.0\\ncategory: pre_annotation\\n"
-    ...     "actions:\\n  greet:\\n    entrypoint: hello_local:greet\\n")
-    >>> _ = (folder / "hello_local.py").write_text("def greet(run, params):\\n    return 'hi ' + params['who']\\n")
+    ...     "code: hello\nname: Hello\nversion: 0.1.0\ncategory: pre_annotation\n"
+    ...     "actions:\n  greet:\n    entrypoint: hello_local:greet\n"
+    ... )
+    >>> _ = (folder / "hello_local.py").write_text("def greet(run, params):\n    return 'hi ' + params['who']\n")
     >>> logger = MemoryLogger()
     >>> execute(Invocation.create(folder, "greet", {"who": "Ada"}), logger=logger)
     'hi Ada'

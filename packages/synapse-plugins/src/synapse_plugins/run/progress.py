@@ -117,9 +117,9 @@ class ProgressTracker:
     """Track progress over weighted categories.
 
     Args:
-        categories: Declared categories (see [`normalize_categories`][synapse_plugins.run.progress.normalize_categories]);
-            None tracks one unnamed category. A report for an undeclared category is an error when categories were
-            declared.
+        categories: Declared categories (see
+            [`normalize_categories`][synapse_plugins.run.progress.normalize_categories]); None tracks one
+            unnamed category. A report for an undeclared category is an error when categories were declared.
 
     Example:
         >>> tracker = ProgressTracker(None)

@@ -143,7 +143,8 @@ class MetricsRecord:
 
     Example:
         >>> record = MetricsRecord(stand_by=2)
-        >>> record.stand_by -= 1; record.success += 1
+        >>> record.success = 1
+        >>> record.stand_by = 1
         >>> record.as_dict()
         {'stand_by': 1, 'success': 1, 'failed': 0}
     """

@@ -2,7 +2,8 @@
 
 A [`Run`][synapse_plugins.run.Run] turns an action's calls into log entries, progress records, metrics records and
 status changes, and hands each to its logger. A logger decides where they go: the terminal, the platform's backend,
-memory (tests), a JSON-lines stream (Ray jobs), or several at once ([`TeeLogger`][synapse_plugins.run.loggers.TeeLogger]).
+memory (tests), a JSON-lines stream (Ray jobs), or several at once
+([`TeeLogger`][synapse_plugins.run.loggers.TeeLogger]).
 
 Example:
     >>> from synapse_plugins.run.loggers import MemoryLogger, TeeLogger

@@ -34,7 +34,7 @@ _STEP = 10.0
 
 
 class ConsoleLogger:
-    """Print a run's messages and progress.
+    r"""Print a run's messages and progress.
 
     Args:
         stream: Where to write (default: standard error, read when each line is written).
@@ -47,7 +47,7 @@ class ConsoleLogger:
         >>> out = io.StringIO()
         >>> ConsoleLogger(out).log(LogEntry.message("careful", context="warning"))
         >>> out.getvalue()
-        '[warning] careful\\n'
+        '[warning] careful\n'
     """
 
     def __init__(self, stream: TextIO | None = None, *, progress_bar: bool | None = None, show_events: bool = False):
