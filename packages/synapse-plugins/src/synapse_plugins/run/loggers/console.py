@@ -101,12 +101,15 @@ class ConsoleLogger:
             if step <= self._shown_step and category == self._shown_category:
                 return
             self._shown_step, self._shown_category = step, category
-            cat = record.get("record", {}).get("categories", {}).get(category or "", {})
-            label = f"{category} " if category else ""
-            detail = f" {label}{cat.get('percent', current.get('percent', 0.0)):.1f}%" if category else ""
+            categories = record.get("record", {}).get("categories", {})
+            label = ""
+            if category and len(categories) > 1:
+                label = f"  {category} {categories.get(category, {}).get('percent', 0.0):.1f}%"
+            elif category:
+                label = f"  {category}"
             eta = current.get("time_remaining")
             eta_text = f", about {eta:.0f} s left" if isinstance(eta, (int, float)) and eta > 0 else ""
-            self._write(f"progress {overall:5.1f}%{detail}{eta_text}")
+            self._write(f"progress {overall:5.1f}%{label}{eta_text}")
 
     def _draw(self, overall: float, category: str | None, current: dict[str, Any]) -> None:
         if self._bar is None:

@@ -1,12 +1,9 @@
-"""The ``synapse`` command line.
+"""``synapse convert``: convert a dataset folder between DM, COCO, Pascal VOC and YOLO.
 
-Subcommands are added by the features that need them (``synapse convert``, ``synapse plugin ...``).
-``synapse convert`` imports the converters only when it runs.
+The converters are imported only when the command runs.
 
 Example:
     ```console
-    $ synapse --version
-    synapse-plugins 0.1.0
     $ synapse convert --from dm --to coco ./dataset ./dataset-coco
     ```
 """
@@ -19,18 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .__about__ import __version__
-
 if TYPE_CHECKING:
-    from .converters import ConversionReport
+    from ..converters import ConversionReport
 
-__all__ = ["cli", "main"]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="synapse-plugins", message="%(prog)s %(version)s")
-def cli() -> None:
-    """Work with Synapse plugins and datasets."""
+__all__ = ["convert"]
 
 
 _FORMATS = ("dm", "coco", "voc", "yolo", "dm-v1", "dm-v2")
@@ -57,7 +46,7 @@ def _class_list(classes: str | None, classes_file: Path | None) -> list[str] | N
 
 
 def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: dict[str, Any]) -> ConversionReport:
-    from . import converters
+    from .. import converters
 
     functions = {
         ("dm", "coco"): converters.convert_dm_to_coco,
@@ -73,7 +62,7 @@ def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: 
     return converters.convert_schema_folder(source, target, to="v2" if pair[1] == "dm-v2" else "v1", **options)
 
 
-@cli.command("convert")
+@click.command("convert")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--from", "source_format", type=click.Choice(_FORMATS), required=True, help="Format of SOURCE.")
@@ -117,7 +106,7 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
       synapse convert --from dm --to yolo --classes cat,dog ./dm_dataset ./yolo_dataset
       synapse convert --from dm-v1 --to dm-v2 ./v1_json ./v2_json
     """  # noqa: D301 - click reads the \b marker to keep the examples unwrapped
-    from .converters import ConversionError
+    from ..converters import ConversionError
 
     pair = (source_format, target_format)
     if pair not in _PAIRS:
@@ -156,14 +145,3 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
         click.echo("classes: " + ", ".join(f"{i}={name}" for i, name in enumerate(report.classes)))
     if report.failures:
         sys.exit(1)
-
-
-def main() -> None:
-    """Run the ``synapse`` command line (the console script's entry point).
-
-    Example:
-        >>> import sys
-        >>> sys.argv = ["synapse", "--help"]  # doctest: +SKIP
-        >>> main()  # doctest: +SKIP
-    """
-    cli()
