@@ -113,6 +113,10 @@ def _unit_tests(short: str) -> None:
         # Docstring examples run too: they are the first code a user copies.
         default = [f"packages/{dist}/tests", f"packages/{dist}/src", "--doctest-modules"]
         session.run("pytest", *(session.posargs or default), env=_test_env(session))
+        if short == "fileutils" and not session.posargs:
+            # Again as on a fresh machine: no ffmpeg/ffprobe on PATH, only the `video` extra's FFmpeg wheel.
+            wheel_only = {**_test_env(session), "SYNAPSE_TEST_FFMPEG": "wheel"}
+            session.run("pytest", "packages/synapse-fileutils/tests/test_video.py", env=wheel_only)
 
     tests.__doc__ = f"Unit tests of {dist}, in a virtualenv with only {dist} and its declared dependencies."
 
