@@ -133,6 +133,17 @@ def tests_cross(session: nox.Session) -> None:
     session.run("pytest", *(session.posargs or ["tests"]), env=_test_env(session))
 
 
+@nox.session(venv_backend="none")
+def build(session: nox.Session) -> None:
+    """Build the three wheels into dist/, for `pip install --find-links dist "synapse-client[websocket]"`."""
+    dist_dir = ROOT / "dist"
+    for dist, _needs in PACKAGES.values():
+        for old in dist_dir.glob(f"{dist.replace('-', '_')}-*.whl"):
+            old.unlink()  # one wheel per package: no stale version beside the new one
+        session.run("uv", "build", "--quiet", "--package", dist, "--wheel", "--out-dir", str(dist_dir), external=True)
+    session.log("wheels in %s: %s", dist_dir, ", ".join(sorted(p.name for p in dist_dir.glob("*.whl"))))
+
+
 @nox.session(name="install-alone")
 def install_alone(session: nox.Session) -> None:
     """Build each wheel, install it alone into a fresh venv, import it, and check what it pulled in."""
