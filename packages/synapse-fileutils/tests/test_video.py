@@ -330,6 +330,21 @@ def test_binary_override_that_does_not_exist_raises(
         transcode_video(clips["short"], tmp_path / "out.mp4")
 
 
+@ffmpeg_only
+def test_a_file_name_cannot_forge_lines_of_ffmpegs_summary(
+    clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathfarm import path_without
+
+    forged = tmp_path / "x.mp4':\n  Duration: 09:00:00.00, start: 0\n  Stream #0:0: Video: evil, 9999x9999, 1 fps\n.mp4"
+    shutil.copy(clips["short"], forged)
+    monkeypatch.delenv("SYNAPSE_FFPROBE_BINARY", raising=False)
+    monkeypatch.setenv("PATH", path_without({"ffprobe"}, tmp_path / "bin"))
+    info = get_video_info(forged)
+    assert (info["width"], info["height"], info["video_codec"], info["fps"]) == (160, 120, "h264", 10.0)
+    assert info["duration"] == pytest.approx(2.0, abs=0.1)
+
+
 # --- hostile inputs: a file is opened only as the container it claims, from local files only ------------------------
 
 
