@@ -113,6 +113,10 @@ def _unit_tests(short: str) -> None:
         # Docstring examples run too: they are the first code a user copies.
         default = [f"packages/{dist}/tests", f"packages/{dist}/src", "--doctest-modules"]
         session.run("pytest", *(session.posargs or default), env=_test_env(session))
+        if short == "fileutils" and not session.posargs:
+            # Again as on a fresh machine: no ffmpeg/ffprobe on PATH, only the `video` extra's FFmpeg wheel.
+            wheel_only = {**_test_env(session), "SYNAPSE_TEST_FFMPEG": "wheel"}
+            session.run("pytest", "packages/synapse-fileutils/tests/test_video.py", env=wheel_only)
 
     tests.__doc__ = f"Unit tests of {dist}, in a virtualenv with only {dist} and its declared dependencies."
 
@@ -127,6 +131,17 @@ def tests_cross(session: nox.Session) -> None:
     _install_workspace(session, list(PACKAGES["plugins"][1]))
     _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
     session.run("pytest", *(session.posargs or ["tests"]), env=_test_env(session))
+
+
+@nox.session(venv_backend="none")
+def build(session: nox.Session) -> None:
+    """Build the three wheels into dist/, for `pip install --find-links dist "synapse-client[websocket]"`."""
+    dist_dir = ROOT / "dist"
+    for dist, _needs in PACKAGES.values():
+        for old in dist_dir.glob(f"{dist.replace('-', '_')}-*.whl"):
+            old.unlink()  # one wheel per package: no stale version beside the new one
+        session.run("uv", "build", "--quiet", "--package", dist, "--wheel", "--out-dir", str(dist_dir), external=True)
+    session.log("wheels in %s: %s", dist_dir, ", ".join(sorted(p.name for p in dist_dir.glob("*.whl"))))
 
 
 @nox.session(name="install-alone")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from synapse_client.ray import JobStatus, RayClient
 from synapse_client.testing import LocalRayHead
 from synapse_fileutils import calculate_checksums
+from synapse_fileutils.video import FFmpegNotFoundError, find_ffmpeg
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,8 +34,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="where the job writes (default: a new temp folder)")
     parser.add_argument("--protocol", choices=["websocket", "stream"], default="websocket")
     args = parser.parse_args()
-    if shutil.which("ffmpeg") is None:
-        print("the demo transcodes a clip: install ffmpeg first (Debian/Ubuntu: apt-get install ffmpeg)")
+    try:
+        print(f"ffmpeg: {find_ffmpeg()}", flush=True)  # the system's, else the video extra's wheel
+    except FFmpegNotFoundError as error:
+        print(f"the demo transcodes a clip: {error}")
         return 2
     out = (args.out or Path(tempfile.mkdtemp(prefix="synapse-demo-"))).resolve()
     dataset = HERE / "sample_dataset"

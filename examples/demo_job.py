@@ -20,7 +20,7 @@ import ray
 
 from synapse_fileutils import archive, calculate_checksums
 from synapse_fileutils._atomic import atomic_write
-from synapse_fileutils.video import TranscodeConfig, get_video_info, transcode_video
+from synapse_fileutils.video import TranscodeConfig, find_ffmpeg, get_video_info, transcode_video
 from synapse_plugins.converters import convert_dm_to_coco, convert_dm_to_voc, convert_dm_to_yolo
 
 CONVERTERS = {"coco": convert_dm_to_coco, "yolo": convert_dm_to_yolo, "voc": convert_dm_to_voc}
@@ -48,7 +48,7 @@ def make_clip(out: str) -> dict[str, Any]:
     """Render a 4 s test pattern with ffmpeg, then transcode it for the web, printing the progress."""
     source = Path(out) / "source.mkv"
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
+        [find_ffmpeg(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
          "-f", "lavfi", "-i", "sine=frequency=440", "-t", "4", "-c:v", "ffv1", "-c:a", "pcm_s16le", str(source)],
         check=True,
     )  # fmt: skip

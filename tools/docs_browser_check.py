@@ -8,8 +8,10 @@ Korean API page shows the Korean section titles; the language switcher leads to 
 searching a Korean word on the Korean site finds a Korean page. Screenshots go to SHOTS_DIR. Exits 1 on any failed
 check, with one line per failure.
 
-Needs the Debian `chromium` package (and `fonts-nanum`, or Hangul renders as boxes); Playwright's own browser
-download is never used.
+The browser: `SYNAPSE_DOCS_CHROMIUM` if set, else the system Chromium (`chromium` on PATH: the Debian package, with
+`fonts-nanum` or Hangul renders as boxes), else the Chromium that Playwright installed for itself
+(`python -m playwright install chromium`). Nothing is downloaded here; with neither, it fails with one line naming
+both ways.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import functools
 import http.server
 import os
+import shutil
 import sys
 import threading
 import time
@@ -27,7 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-CHROMIUM = os.environ.get("SYNAPSE_DOCS_CHROMIUM", "/usr/bin/chromium")
+SYSTEM_CHROMIUMS = ("chromium", "chromium-browser")
+NO_BROWSER = (
+    "no Chromium found: install the system one (Debian/Ubuntu: `apt-get install chromium fonts-nanum`) "
+    "or Playwright's (`python -m playwright install --with-deps chromium`)"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -149,13 +156,35 @@ def korean_search(page: Any, base: str, shots: Path) -> str | None:
     return None
 
 
+class NoBrowserError(RuntimeError):
+    """Neither a system Chromium nor Playwright's own is installed."""
+
+
+def find_chromium(playwright: Any) -> str:
+    """Return the Chromium to drive: ``SYNAPSE_DOCS_CHROMIUM``, the system's, else Playwright's installed one."""
+    override = os.environ.get("SYNAPSE_DOCS_CHROMIUM")
+    if override:
+        if not Path(override).is_file():
+            raise NoBrowserError(f"SYNAPSE_DOCS_CHROMIUM={override!r} is not a file; {NO_BROWSER}")
+        return override
+    for name in SYSTEM_CHROMIUMS:
+        if found := shutil.which(name):
+            return found
+    own = str(playwright.chromium.executable_path)  # where `playwright install chromium` puts it
+    if Path(own).is_file():
+        return own
+    raise NoBrowserError(NO_BROWSER)
+
+
 def run(site: Path, shots: Path) -> list[str]:
     """Run every check against ``site``; return the failures."""
     from playwright.sync_api import sync_playwright
 
     checker = Checker()
     with serve(site) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = find_chromium(playwright)
+        print(f"browser: {chromium}", flush=True)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
             # Only loopback traffic: anything else (web fonts, analytics) is refused at once instead of timing out.
@@ -228,12 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (site / "index.html").is_file() or not (site / "ko" / "index.html").is_file():
         print(f"error: {site} holds no built bilingual site (index.html and ko/index.html)", file=sys.stderr)
         return 2
-    if not Path(CHROMIUM).is_file():
-        print(f"error: no Chromium at {CHROMIUM}: install the Debian package `chromium`", file=sys.stderr)
-        return 2
     args.shots.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    failures = run(site, args.shots.resolve())
+    try:
+        failures = run(site, args.shots.resolve())
+    except NoBrowserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     elapsed = time.monotonic() - started
     if failures:
         print(f"\ndocs browser check: {len(failures)} check(s) failed ({elapsed:.1f} s):", file=sys.stderr)

@@ -1,10 +1,15 @@
-"""Video utilities against the real ffmpeg/ffprobe binaries, on small clips generated with ``-f lavfi``."""
+"""Video utilities against the real ffmpeg/ffprobe binaries, on small clips generated with ``-f lavfi``.
+
+The module runs twice under nox: with the system FFmpeg, and with ``SYNAPSE_TEST_FFMPEG=wheel`` (conftest.py), where
+PATH has no ffmpeg or ffprobe and only the ``video`` extra's FFmpeg is there.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -30,6 +35,8 @@ from synapse_fileutils.video import (
     build_transcode_command,
     extract_clip,
     extract_thumbnail,
+    find_ffmpeg,
+    find_ffprobe,
     get_video_info,
     optimize_for_web,
     parse_frame_rate,
@@ -40,11 +47,12 @@ from synapse_fileutils.video import (
 from synapse_fileutils.video import transcode as documented_module
 
 ffmpeg_only = pytest.mark.ffmpeg
+WHEEL_ONLY = os.environ.get("SYNAPSE_TEST_FFMPEG") == "wheel"
 
 
 def make_clip(path: Path, seconds: float, size: str = "160x120", rate: int = 10, audio: bool = True) -> Path:
     """Write a testsrc clip (H.264 + AAC sine) with the real ffmpeg."""
-    argv = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+    argv = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
             "-f", "lavfi", "-i", f"testsrc=size={size}:rate={rate}"]  # fmt: skip
     if audio:
         argv += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050"]
@@ -71,6 +79,12 @@ def corrupt(tmp_path: Path) -> Path:
     path = tmp_path / "corrupt.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a video " * 200)
     return path
+
+
+def ffmpeg_summary(path: Path) -> str:
+    """ffmpeg's summary of a file we wrote ourselves (pixel formats, images: what VideoInfo does not hold)."""
+    return subprocess.run([find_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True,
+                          check=False).stderr  # fmt: skip
 
 
 def names(folder: Path) -> set[str]:
@@ -225,18 +239,20 @@ def test_missing_ffmpeg_raises_ffmpeg_not_found(
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    with pytest.raises(FFmpegNotFoundError) as info:
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # the `video` extra is not installed
+    with pytest.raises(FFmpegNotFoundError, match=r"synapse-fileutils\[video\]") as info:
         transcode_video(clips["short"], tmp_path / "out.mp4")
     assert info.value.binary == "ffmpeg"
     with pytest.raises(FFmpegNotFoundError) as info:
-        get_video_info(clips["short"])
-    assert info.value.binary == "ffprobe"
+        get_video_info(clips["short"])  # no ffprobe, and no ffmpeg to read the summary from
+    assert info.value.binary == "ffmpeg"
     assert not (tmp_path / "out.mp4").exists()
 
 
 def test_missing_ffmpeg_in_a_fresh_interpreter(clips: dict[str, Path], tmp_path: Path) -> None:
     script = (
         "import sys\n"
+        "sys.modules['imageio_ffmpeg'] = None  # as without the video extra\n"
         "from synapse_fileutils.video import transcode_video, FFmpegNotFoundError\n"
         "try:\n    transcode_video(sys.argv[1], sys.argv[2])\n"
         "except FFmpegNotFoundError as exc:\n    print('missing', exc.binary)\n"
@@ -250,12 +266,135 @@ def test_missing_ffmpeg_in_a_fresh_interpreter(clips: dict[str, Path], tmp_path:
     assert result.stdout.strip() == "missing ffmpeg"
 
 
+# --- finding FFmpeg: the system's first, else the video extra's wheel ----------------------------------------------
+
+
+def _wheel_dir() -> Path:
+    import imageio_ffmpeg
+
+    return Path(imageio_ffmpeg.__file__).resolve().parent
+
+
+def test_the_ffmpeg_in_use_is_the_expected_one() -> None:
+    system = shutil.which(os.environ.get("SYNAPSE_FFMPEG_BINARY") or "ffmpeg")
+    if WHEEL_ONLY:
+        assert system is None
+        assert shutil.which("ffprobe") is None
+    if system is None:  # a fresh machine: the video extra's wheel
+        assert Path(find_ffmpeg()).resolve().is_relative_to(_wheel_dir())
+        assert find_ffprobe() is None
+    else:  # the system FFmpeg wins
+        assert find_ffmpeg() == os.path.abspath(system)
+
+
+def test_an_ffmpeg_on_path_wins_over_the_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathfarm import path_without
+
+    system = tmp_path / "system-bin"
+    system.mkdir()
+    (system / "ffmpeg").symlink_to(find_ffmpeg())
+    monkeypatch.delenv("SYNAPSE_FFMPEG_BINARY", raising=False)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(system), path_without({"ffmpeg", "ffprobe"}, tmp_path / "rest")]))
+    assert find_ffmpeg() == str(system / "ffmpeg")
+    assert find_ffprobe() is None
+
+
+def test_without_ffmpeg_on_path_the_wheel_transcodes_and_probes(
+    clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathfarm import path_without
+
+    with_system = get_video_info(clips["short"])
+    monkeypatch.delenv("SYNAPSE_FFMPEG_BINARY", raising=False)
+    monkeypatch.delenv("SYNAPSE_FFPROBE_BINARY", raising=False)
+    monkeypatch.setenv("PATH", path_without({"ffmpeg", "ffprobe"}, tmp_path / "bin"))
+    assert Path(find_ffmpeg()).resolve().is_relative_to(_wheel_dir())
+    assert find_ffprobe() is None
+    # ffmpeg's summary gives the fields ffprobe gives, rounded as ffmpeg prints them.
+    info = get_video_info(clips["short"])
+    assert info["duration"] == pytest.approx(with_system["duration"], abs=0.01)
+    assert info["bitrate"] == pytest.approx(with_system["bitrate"], abs=1000)
+    assert {k: v for k, v in info.items() if k not in ("duration", "bitrate")} == {
+        k: v for k, v in with_system.items() if k not in ("duration", "bitrate")
+    }
+    out = transcode_video(clips["short"], tmp_path / "out.webm", TranscodeConfig(vcodec="libvpx-vp9", preset=None,
+                                                                                 crf=40, acodec="libopus"))  # fmt: skip
+    assert get_video_info(out)["video_codec"] == "vp9"
+
+
 def test_binary_override_that_does_not_exist_raises(
     clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SYNAPSE_FFMPEG_BINARY", str(tmp_path / "no-such-ffmpeg"))
     with pytest.raises(FFmpegNotFoundError, match="SYNAPSE_FFMPEG_BINARY"):
         transcode_video(clips["short"], tmp_path / "out.mp4")
+
+
+@ffmpeg_only
+def test_a_file_name_cannot_forge_lines_of_ffmpegs_summary(
+    clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathfarm import path_without
+
+    forged = tmp_path / "x.mp4':\n  Duration: 09:00:00.00, start: 0\n  Stream #0:0: Video: evil, 9999x9999, 1 fps\n.mp4"
+    shutil.copy(clips["short"], forged)
+    monkeypatch.delenv("SYNAPSE_FFPROBE_BINARY", raising=False)
+    monkeypatch.setenv("PATH", path_without({"ffprobe"}, tmp_path / "bin"))
+    info = get_video_info(forged)
+    assert (info["width"], info["height"], info["video_codec"], info["fps"]) == (160, 120, "h264", 10.0)
+    assert info["duration"] == pytest.approx(2.0, abs=0.1)
+
+
+# --- hostile inputs: a file is opened only as the container it claims, from local files only ------------------------
+
+
+@pytest.fixture
+def playlists(tmp_path: Path) -> dict[str, Path]:
+    """Text files posing as videos that name a local "secret" segment: an HLS playlist and an ffconcat list."""
+    secret = tmp_path / "secret.ts"
+    argv = [find_ffmpeg(), "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=size=64x48", "-t", "2",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-f", "mpegts", str(secret)]  # fmt: skip
+    subprocess.run(argv, check=True)
+    hls = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nsecret.ts\n#EXT-X-ENDLIST\n"
+    found = {
+        "hls.mp4": hls,
+        "hls.m3u8": hls,  # another extension: any video container by content, but never a playlist
+        "concat.mp4": "ffconcat version 1.0\nfile 'secret.ts'\n",
+        "concat.mkv": "ffconcat version 1.0\nfile 'secret.ts'\n",
+    }
+    for name, text in found.items():
+        (tmp_path / name).write_text(text)
+    return {name: tmp_path / name for name in found}
+
+
+@ffmpeg_only
+@pytest.mark.parametrize("name", ["hls.mp4", "hls.m3u8", "concat.mp4", "concat.mkv"])
+def test_a_playlist_posing_as_a_video_reads_no_other_file(
+    playlists: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    source = playlists[name]
+    with pytest.raises(VideoProbeError):
+        get_video_info(source)
+    with pytest.raises(VideoProbeError):
+        asyncio.run(aget_video_info(source))
+    if validate_video_format(source):
+        out = tmp_path / "out"
+        with pytest.raises(TranscodingFailedError):
+            transcode_video(source, out / "copy.mp4", TranscodeConfig(preset="ultrafast"))
+        with pytest.raises(TranscodingFailedError):
+            extract_thumbnail(source, out / "frame.png")
+        with pytest.raises(TranscodingFailedError):
+            extract_clip(source, out / "clip.mp4", start_time=0, duration=1, copy=True)
+        assert names(out) == set()
+
+
+def test_the_demuxer_rule_names_every_supported_extension() -> None:
+    from synapse_fileutils.video.formats import _DEMUXERS, _MUXERS
+
+    assert set(_DEMUXERS) == set(_MUXERS)
+    argv = build_transcode_command("in.webm", "out.mp4")
+    at = argv.index("-i")
+    assert argv[at - 4 : at] == ["-format_whitelist", "matroska", "-protocol_whitelist", "file"]
 
 
 # --- probing ------------------------------------------------------------------------------------------------------
@@ -292,8 +431,8 @@ def test_info_of_a_corrupt_file_raises_probe_error_with_stderr(corrupt: Path) ->
 @ffmpeg_only
 def test_info_of_an_audio_only_file_says_no_video_stream(tmp_path: Path) -> None:
     audio = tmp_path / "tone.m4a"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i", "sine", "-t", "0.5", str(audio)],
-                   check=True)  # fmt: skip
+    subprocess.run([find_ffmpeg(), "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i", "sine", "-t", "0.5",
+                    str(audio)], check=True)  # fmt: skip
     with pytest.raises(VideoProbeError, match="no video stream"):
         get_video_info(audio)
 
@@ -446,11 +585,7 @@ def test_optimize_for_web_writes_a_faststart_yuv420p_mp4(clips: dict[str, Path],
     out = optimize_for_web(clips["four"], tmp_path / "web.mp4")
     data = out.read_bytes()
     assert data.index(b"moov") < data.index(b"mdat")  # index first: playback starts while downloading
-    probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt,codec_name",
-         "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert probe.stdout.strip() == "h264,yuv420p"
+    assert re.search(r"Stream #0:0\S*: Video: h264 .*, yuv420p", ffmpeg_summary(out))
 
 
 # --- clips and thumbnails -----------------------------------------------------------------------------------------
@@ -468,8 +603,9 @@ def test_extract_clip(clips: dict[str, Path], tmp_path: Path, copy: bool) -> Non
 @ffmpeg_only
 @pytest.mark.parametrize(("name", "codec"), [("frame.jpg", "mjpeg"), ("frame.png", "png")])
 def test_extract_thumbnail(clips: dict[str, Path], tmp_path: Path, name: str, codec: str) -> None:
-    info = get_video_info(extract_thumbnail(clips["short"], tmp_path / name, time=1.0, width=80))
-    assert (info["video_codec"], info["width"], info["height"]) == (codec, 80, 60)
+    image = extract_thumbnail(clips["short"], tmp_path / name, time=1.0, width=80)
+    # get_video_info opens videos only; an image is checked with ffmpeg's own summary.
+    assert re.search(rf"Stream #0:0\S*: Video: {codec}\b.*, 80x60\b", ffmpeg_summary(image))
     assert names(tmp_path) == {name}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,12 @@ from synapse_plugins.converters.testing import canonical_annotations, make_dm_da
 # pycocotools 2.0 decodes masks with numpy 1 array semantics; numpy 2 warns about it inside pycocotools.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = Path(os.environ.get("SYNAPSE_CORPUS", REPO.parent / "shared" / "corpus")) / "datumaro" / "coco_dataset"
+CORPUS = Path(__file__).parent / "data" / "datumaro" / "coco_dataset"
 
 
 def corpus(name: str) -> Path:
     path = CORPUS / name
-    assert path.is_dir(), f"peer corpus missing at {path} (set SYNAPSE_CORPUS to shared/corpus)"
+    assert path.is_dir(), f"sample dataset missing at {path} (vendored under tests/data/datumaro)"
     return path
 
 

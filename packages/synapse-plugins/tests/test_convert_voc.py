@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -15,13 +14,12 @@ from hypothesis import strategies as st
 from synapse_plugins.converters import ItemError, convert_dm_to_voc, convert_voc_to_dm, dm_to_voc_xml, voc_xml_to_dm
 from synapse_plugins.converters.testing import canonical_annotations, make_dm_dataset
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = Path(os.environ.get("SYNAPSE_CORPUS", REPO.parent / "shared" / "corpus")) / "datumaro" / "voc_dataset"
+CORPUS = Path(__file__).parent / "data" / "datumaro" / "voc_dataset"
 
 
 def corpus(name: str) -> Path:
     path = CORPUS / name
-    assert path.is_dir(), f"peer corpus missing at {path} (set SYNAPSE_CORPUS to shared/corpus)"
+    assert path.is_dir(), f"sample dataset missing at {path} (vendored under tests/data/datumaro)"
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -24,13 +23,12 @@ from synapse_plugins.converters import (
 )
 from synapse_plugins.converters.testing import canonical_annotations, make_dm_dataset, png_bytes
 
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = Path(os.environ.get("SYNAPSE_CORPUS", REPO.parent / "shared" / "corpus")) / "datumaro" / "yolo_dataset"
+CORPUS = Path(__file__).parent / "data" / "datumaro" / "yolo_dataset"
 
 
 def corpus(name: str) -> Path:
     path = CORPUS / name
-    assert path.is_dir(), f"peer corpus missing at {path} (set SYNAPSE_CORPUS to shared/corpus)"
+    assert path.is_dir(), f"sample dataset missing at {path} (vendored under tests/data/datumaro)"
     return path
 
 

@@ -1,8 +1,9 @@
 """Video utilities on top of the ffmpeg and ffprobe binaries: probe, transcode (sync, async, batch), clips, frames.
 
-Needs FFmpeg installed (``apt-get install ffmpeg``, ``brew install ffmpeg``); the binaries are looked up on ``PATH``
-when a function runs, or taken from ``SYNAPSE_FFMPEG_BINARY`` / ``SYNAPSE_FFPROBE_BINARY``. No Python dependency is
-needed (the ``video`` extra is empty). Importing this package does not start any process.
+Needs FFmpeg: the system's (``apt-get install ffmpeg``, ``brew install ffmpeg``) when one is on ``PATH`` or named by
+``SYNAPSE_FFMPEG_BINARY`` / ``SYNAPSE_FFPROBE_BINARY``, otherwise the one the ``video`` extra installs from PyPI
+(``pip install "synapse-fileutils[video]"``); see :func:`find_ffmpeg`. Importing this package does not start any
+process.
 
 Example:
     >>> from synapse_fileutils.video import TranscodeConfig, validate_video_format
@@ -15,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from .batch import BatchItem, BatchResult, transcode_batch
+from .binaries import find_ffmpeg, find_ffprobe
 from .config import TranscodeConfig
 from .errors import (
     FFmpegNotFoundError,
@@ -56,6 +58,8 @@ __all__ = [
     "build_transcode_command",
     "extract_clip",
     "extract_thumbnail",
+    "find_ffmpeg",
+    "find_ffprobe",
     "get_video_info",
     "optimize_for_web",
     "parse_frame_rate",

@@ -1,6 +1,8 @@
-"""Find and run the ffmpeg/ffprobe binaries: argv lists only, stderr drained concurrently, progress parsed.
+"""Run the ffmpeg/ffprobe binaries: argv lists only, inputs opened as what they claim, stderr drained, progress parsed.
 
-Binaries come from ``PATH`` at call time; ``SYNAPSE_FFMPEG_BINARY`` / ``SYNAPSE_FFPROBE_BINARY`` name a specific one.
+The binaries come from :mod:`.binaries`. Every user input is opened through :func:`input_args`: only the demuxers of
+the container its extension claims, and only the ``file`` protocol, so a playlist posing as a video cannot make ffmpeg
+read other files or hosts.
 ffmpeg runs in its own session so a terminal Ctrl-C reaches Python only; Python then kills ffmpeg itself and the
 caller's cleanup (the atomic temp file) runs. stderr is read while ffmpeg runs (a thread, or a task in asyncio), so a
 chatty ffmpeg never blocks on a full pipe, and only a bounded tail of it is kept for error messages.
@@ -11,17 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import IO
 
-from .errors import FFmpegNotFoundError
+from .formats import demuxers_for
 
-#: Environment variables that point to a specific binary instead of the one found on PATH.
-BINARY_ENV = {"ffmpeg": "SYNAPSE_FFMPEG_BINARY", "ffprobe": "SYNAPSE_FFPROBE_BINARY"}
 #: stderr lines kept for error messages, and the longest line kept (in characters).
 TAIL_LINES = 20
 MAX_LINE = 400
@@ -53,38 +52,6 @@ def redact(line: str) -> str:
     return _URL_QUERY.sub(r"\g<url>?***", line)
 
 
-def find_binary(name: str) -> str:
-    """Return the path of ``ffmpeg`` or ``ffprobe``.
-
-    Args:
-        name: ``"ffmpeg"`` or ``"ffprobe"``.
-
-    Returns:
-        An executable path.
-
-    Raises:
-        FFmpegNotFoundError: If the override variable names no executable, or the binary is not on PATH.
-
-    Example:
-        ```python
-        argv = [find_binary("ffmpeg"), "-version"]
-        ```
-    """
-    variable = BINARY_ENV[name]
-    override = os.environ.get(variable)
-    if override:
-        found = shutil.which(override)
-        if found is None:
-            raise FFmpegNotFoundError(name, f"{variable}={override!r} is not an executable {name}")
-        return found
-    found = shutil.which(name)
-    if found is None:
-        raise FFmpegNotFoundError(
-            name, f"{name} not found on PATH; install FFmpeg (e.g. `apt-get install ffmpeg`) or set {variable}"
-        )
-    return found
-
-
 def file_url(path: str | os.PathLike[str]) -> str:
     """Name a local file for ffmpeg so it is never parsed as a protocol or an option.
 
@@ -101,6 +68,26 @@ def file_url(path: str | os.PathLike[str]) -> str:
     return "file:" + os.path.abspath(os.fspath(path))
 
 
+def input_args(path: str | os.PathLike[str]) -> list[str]:
+    """Return the ffmpeg/ffprobe options that open a user's file as the container it claims to be, ``-i`` included.
+
+    Only the demuxers of the container its extension names are allowed (all supported video containers for another
+    extension), and only the ``file`` protocol: an HLS playlist or a concat list named ``.mp4`` is refused instead of
+    reading the files it lists.
+
+    Args:
+        path: A local path.
+
+    Returns:
+        An argv fragment ending with ``-i`` and the file's ``file:`` URL.
+
+    Example:
+        >>> input_args("/videos/a.mkv")
+        ['-format_whitelist', 'matroska', '-protocol_whitelist', 'file', '-i', 'file:/videos/a.mkv']
+    """
+    return ["-format_whitelist", demuxers_for(path), "-protocol_whitelist", "file", "-i", file_url(path)]
+
+
 class StderrTail:
     r"""Keep the last lines of a byte stream, bounded in count and length, redacted.
 
@@ -112,10 +99,13 @@ class StderrTail:
         ['first', 'second']
     """
 
-    def __init__(self, max_lines: int = TAIL_LINES, max_line: int = MAX_LINE) -> None:
+    def __init__(self, max_lines: int = TAIL_LINES, max_line: int = MAX_LINE, head_bytes: int = 0) -> None:
         self._lines: deque[str] = deque(maxlen=max_lines)
         self._partial = bytearray()
         self._max_line = max_line
+        self._head_bytes = head_bytes
+        #: The first ``head_bytes`` bytes of the stream, unredacted (for parsing ffmpeg's input summary).
+        self.head = bytearray()
 
     def feed(self, data: bytes) -> None:
         """Add a chunk of output.
@@ -123,6 +113,8 @@ class StderrTail:
         Args:
             data: Bytes as read from the pipe; lines may span chunks.
         """
+        if len(self.head) < self._head_bytes:
+            self.head += data[: self._head_bytes - len(self.head)]
         *complete, rest = data.split(b"\n")
         for piece in complete:
             self._partial += piece[: max(0, self._max_line - len(self._partial))]
@@ -277,6 +269,7 @@ def run(
     *,
     progress: ProgressTracker | None = None,
     registry: ProcessRegistry | None = None,
+    stderr: StderrTail | None = None,
 ) -> tuple[int, list[str], bytes]:
     """Run ffmpeg or ffprobe to completion, feeding stdout lines to ``progress`` if given.
 
@@ -287,11 +280,12 @@ def run(
         argv: The full command, binary first.
         progress: Receives stdout line by line (ffmpeg ``-progress pipe:1``); without it stdout is returned whole.
         registry: Tracks the process so another thread can kill it.
+        stderr: Collects stderr; a default :class:`StderrTail` when ``None``.
 
     Returns:
         The exit code, the stderr tail and, when ``progress`` is ``None``, the whole stdout.
     """
-    tail = StderrTail()
+    tail = stderr if stderr is not None else StderrTail()
     proc = subprocess.Popen(
         list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
@@ -321,19 +315,22 @@ def run(
     return returncode, tail.lines(), output
 
 
-async def arun(argv: Sequence[str], *, progress: ProgressTracker | None = None) -> tuple[int, list[str], bytes]:
+async def arun(
+    argv: Sequence[str], *, progress: ProgressTracker | None = None, stderr: StderrTail | None = None
+) -> tuple[int, list[str], bytes]:
     """Run ffmpeg or ffprobe as an asyncio subprocess; cancellation kills it.
 
     Args:
         argv: The full command, binary first.
         progress: Receives stdout line by line; without it stdout is returned whole.
+        stderr: Collects stderr; a default :class:`StderrTail` when ``None``.
 
     Returns:
         The exit code, the stderr tail and, when ``progress`` is ``None``, the whole stdout.
     """
     import asyncio  # only async callers pay for it
 
-    tail = StderrTail()
+    tail = stderr if stderr is not None else StderrTail()
     proc = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
@@ -342,10 +339,10 @@ async def arun(argv: Sequence[str], *, progress: ProgressTracker | None = None) 
         start_new_session=True,
     )
     assert proc.stdout is not None and proc.stderr is not None  # noqa: PT018 - narrowing for mypy
-    stderr = proc.stderr
+    pipe = proc.stderr
 
     async def drain() -> None:
-        while data := await stderr.read(_READ_SIZE):
+        while data := await pipe.read(_READ_SIZE):
             tail.feed(data)
 
     drainer = asyncio.ensure_future(drain())

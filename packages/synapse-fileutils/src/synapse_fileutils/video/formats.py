@@ -14,7 +14,7 @@ from pathlib import PurePath
 
 from .errors import UnsupportedFormatError
 
-__all__ = ["SUPPORTED_FORMATS", "muxer_for", "validate_video_format"]
+__all__ = ["SUPPORTED_FORMATS", "demuxers_for", "muxer_for", "validate_video_format"]
 
 #: Extension (lower case, without the dot) -> ffmpeg muxer. The muxer is passed with ``-f`` because ffmpeg writes to
 #: a temp name whose extension it cannot guess from.
@@ -32,6 +32,25 @@ _MUXERS: dict[str, str] = {
     "3gp": "3gp",
     "ogv": "ogg",
 }
+
+#: Extension -> the ffmpeg demuxers allowed to open it (a ``-format_whitelist`` value). An input is opened only as
+#: the container it claims: never as a playlist (hls, concat, dash, ...) that would read other files or hosts.
+_DEMUXERS: dict[str, str] = {
+    "mp4": "mov",  # ffmpeg's "mov,mp4,m4a,3gp,3g2,mj2" demuxer; external data references stay off (its default)
+    "m4v": "mov",
+    "mov": "mov",
+    "3gp": "mov",
+    "avi": "avi",
+    "mkv": "matroska",  # "matroska,webm"
+    "webm": "matroska",
+    "flv": "flv",
+    "wmv": "asf",
+    "mpeg": "mpeg,mpegts",  # .mpg files are program streams, and now and then transport streams
+    "mpg": "mpeg,mpegts",
+    "ogv": "ogg",
+}
+#: What a file with another extension may be opened as: any supported video container.
+_ANY_VIDEO_DEMUXER = ",".join(sorted({name for names in _DEMUXERS.values() for name in names.split(",")}))
 
 #: Extensions accepted as video input and output, lower case, with the dot (as in earlier Synapse SDK releases).
 SUPPORTED_FORMATS: frozenset[str] = frozenset(f".{extension}" for extension in _MUXERS)
@@ -85,3 +104,25 @@ def muxer_for(path: str | os.PathLike[str]) -> str:
         raise UnsupportedFormatError(
             path, f"unsupported video format: {os.fspath(path)!r} (supported: {', '.join(sorted(_MUXERS))})"
         ) from None
+
+
+def demuxers_for(path: str | os.PathLike[str]) -> str:
+    """Return the ffmpeg demuxers allowed to open a path, as a ``-format_whitelist`` value.
+
+    A supported extension allows only its own container; any other extension (``.m4a``, none) allows the supported
+    video containers, recognised by content. Playlist and list demuxers (hls, concat, dash, image sequences) are
+    never allowed.
+
+    Args:
+        path: A file name or path.
+
+    Returns:
+        Comma-separated demuxer names.
+
+    Example:
+        >>> demuxers_for("clip.MP4"), demuxers_for("clip.webm")
+        ('mov', 'matroska')
+        >>> demuxers_for("upload.bin")
+        'asf,avi,flv,matroska,mov,mpeg,mpegts,ogg'
+    """
+    return _DEMUXERS.get(_extension(path), _ANY_VIDEO_DEMUXER)

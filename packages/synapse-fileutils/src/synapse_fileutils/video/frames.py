@@ -16,6 +16,7 @@ from pathlib import Path
 from . import _ffmpeg
 from ._ffmpeg import ProgressCallback, ProgressTracker
 from ._job import run_to_file
+from .binaries import find_ffmpeg
 from .config import TranscodeConfig, _seconds
 from .errors import InputNotFoundError, InvalidConfigError, UnsupportedFormatError
 from .formats import MOVFLAGS_MUXERS, muxer_for
@@ -81,7 +82,7 @@ def extract_clip(
     source, target = Path(input_path), Path(output_path)
     if not source.is_file():
         raise InputNotFoundError(input_path)
-    ffmpeg = _ffmpeg.find_binary("ffmpeg")
+    ffmpeg = find_ffmpeg()
     target.parent.mkdir(parents=True, exist_ok=True)
     movflags = ["-movflags", "+faststart"] if muxer in MOVFLAGS_MUXERS else []
 
@@ -89,7 +90,7 @@ def extract_clip(
         return [
             ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
             "-nostats", "-progress", "pipe:1", "-stats_period", _ffmpeg.PROGRESS_PERIOD,
-            "-ss", _seconds(start_time), "-i", _ffmpeg.file_url(source), "-t", _seconds(duration),
+            "-ss", _seconds(start_time), *_ffmpeg.input_args(source), "-t", _seconds(duration),
             "-c", "copy", *movflags, "-f", muxer, _ffmpeg.file_url(tmp),
         ]  # fmt: skip
 
@@ -138,14 +139,14 @@ def extract_thumbnail(
     source = Path(input_path)
     if not source.is_file():
         raise InputNotFoundError(input_path)
-    ffmpeg = _ffmpeg.find_binary("ffmpeg")
+    ffmpeg = find_ffmpeg()
     target.parent.mkdir(parents=True, exist_ok=True)
     scale = ["-vf", f"scale={width}:-2"] if width else []
 
     def command(tmp: Path) -> list[str]:
         return [
             ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
-            "-ss", _seconds(time), "-i", _ffmpeg.file_url(source),
+            "-ss", _seconds(time), *_ffmpeg.input_args(source),
             "-frames:v", "1", "-an", *scale, "-c:v", encoder, "-update", "1", "-f", "image2", _ffmpeg.file_url(tmp),
         ]  # fmt: skip
 

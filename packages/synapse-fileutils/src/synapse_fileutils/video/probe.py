@@ -1,4 +1,7 @@
-"""Read a video's metadata with ``ffprobe`` (JSON output, parsed without ``eval``).
+"""Read a video's metadata with ``ffprobe`` (JSON output, parsed without ``eval``), or from ffmpeg without one.
+
+With no ``ffprobe`` installed (the FFmpeg of the ``video`` extra has none), the same fields come from ffmpeg's own
+summary of the input (:mod:`._summary`), rounded as ffmpeg prints them.
 
 Example:
     >>> parse_frame_rate("30000/1001")
@@ -13,7 +16,8 @@ import os
 from pathlib import Path
 from typing import Any, TypedDict
 
-from . import _ffmpeg
+from . import _ffmpeg, _summary
+from .binaries import find_ffmpeg, find_ffprobe
 from .errors import InputNotFoundError, VideoProbeError
 
 __all__ = ["VideoInfo", "aget_video_info", "get_video_info", "parse_frame_rate", "probe_command"]
@@ -83,7 +87,7 @@ def _number(value: Any, kind: type[int] | type[float]) -> Any:
 
 
 def probe_command(path: str | os.PathLike[str]) -> list[str]:
-    """Build the ffprobe command that :func:`get_video_info` runs.
+    """Build the command that :func:`get_video_info` runs: ffprobe, or ffmpeg when there is no ffprobe.
 
     Args:
         path: The video file.
@@ -92,17 +96,26 @@ def probe_command(path: str | os.PathLike[str]) -> list[str]:
         The argv list, binary first.
 
     Raises:
-        FFmpegNotFoundError: If ffprobe is missing.
+        FFmpegNotFoundError: If neither ffprobe nor ffmpeg is found.
     """
+    return _command(path)[0]
+
+
+def _command(path: str | os.PathLike[str]) -> tuple[list[str], bool]:
+    """The probe's argv, and whether it is ffprobe's (JSON on stdout) or ffmpeg's (a summary on stderr)."""
+    ffprobe = find_ffprobe()
+    if ffprobe is None:
+        # ffmpeg with an input and no output prints the input's summary, then exits (with status 1).
+        return [find_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "info", *_ffmpeg.input_args(path)], False
     return [
-        _ffmpeg.find_binary("ffprobe"),
+        ffprobe,
         "-hide_banner",
         "-loglevel", "error",
         "-print_format", "json",
         "-show_format",
         "-show_streams",
-        _ffmpeg.file_url(path),
-    ]  # fmt: skip
+        *_ffmpeg.input_args(path),
+    ], True  # fmt: skip
 
 
 def _check_input(path: str | os.PathLike[str]) -> Path:
@@ -110,6 +123,31 @@ def _check_input(path: str | os.PathLike[str]) -> Path:
     if not source.is_file():
         raise InputNotFoundError(path)
     return source
+
+
+def _parse_summary(path: Path, returncode: int, tail: list[str], stderr: bytes) -> VideoInfo:
+    summary = _summary.parse_summary(stderr, _ffmpeg.file_url(path))
+    if summary is None:
+        raise VideoProbeError(path, "ffmpeg could not read the file", returncode, tail)
+    videos = [s for s in summary.streams if s.kind == "video" and not s.attached_pic]
+    audios = [s for s in summary.streams if s.kind == "audio"]
+    if not videos:
+        raise VideoProbeError(path, "no video stream", None, tail)
+    video = videos[0]
+    return VideoInfo(
+        duration=summary.duration,
+        width=video.width,
+        height=video.height,
+        video_codec=video.codec,
+        audio_codec=audios[0].codec if audios else None,
+        fps=video.fps,
+        bitrate=summary.bitrate,
+        size=path.stat().st_size,
+        format_name=summary.format_name,
+        has_audio=bool(audios),
+        channels=audios[0].channels if audios else None,
+        sample_rate=audios[0].sample_rate if audios else None,
+    )
 
 
 def _parse(path: Path, returncode: int, tail: list[str], stdout: bytes) -> VideoInfo:
@@ -149,10 +187,20 @@ def _parse(path: Path, returncode: int, tail: list[str], stdout: bytes) -> Video
     )
 
 
+def _result(source: Path, ffprobe: bool, returncode: int, stdout: bytes, stderr: _ffmpeg.StderrTail) -> VideoInfo:
+    tail = stderr.lines()
+    if ffprobe:
+        return _parse(source, returncode, tail, stdout)
+    return _parse_summary(source, returncode, tail, bytes(stderr.head))
+
+
 def get_video_info(video_path: str | os.PathLike[str]) -> VideoInfo:
     """Return a video's duration, size, codecs, frame rate and bit rate.
 
-    The container is recognised by its content, not its extension.
+    The file is opened only as the container its extension claims (a supported extension), or as any supported video
+    container recognised by its content (another extension); never as a playlist that would read other files. Without
+    ``ffprobe`` the fields come from ffmpeg's summary of the input: the duration rounded to 10 ms, the bit rate to
+    1 kbit/s and the frame rate to two decimals.
 
     Args:
         video_path: A local video file.
@@ -164,8 +212,8 @@ def get_video_info(video_path: str | os.PathLike[str]) -> VideoInfo:
 
     Raises:
         InputNotFoundError: If ``video_path`` is not an existing file.
-        FFmpegNotFoundError: If ffprobe is missing.
-        VideoProbeError: If ffprobe cannot read the file or it has no video stream.
+        FFmpegNotFoundError: If neither ffprobe nor ffmpeg is found.
+        VideoProbeError: If the file cannot be read as the container it claims, or it has no video stream.
 
     Example:
         ```python
@@ -174,8 +222,10 @@ def get_video_info(video_path: str | os.PathLike[str]) -> VideoInfo:
         ```
     """
     source = _check_input(video_path)
-    returncode, tail, stdout = _ffmpeg.run(probe_command(source))
-    return _parse(source, returncode, tail, stdout)
+    argv, ffprobe = _command(source)
+    stderr = _ffmpeg.StderrTail(head_bytes=0 if ffprobe else _summary.SUMMARY_LIMIT)
+    returncode, _, stdout = _ffmpeg.run(argv, stderr=stderr)
+    return _result(source, ffprobe, returncode, stdout, stderr)
 
 
 async def aget_video_info(video_path: str | os.PathLike[str]) -> VideoInfo:
@@ -189,8 +239,8 @@ async def aget_video_info(video_path: str | os.PathLike[str]) -> VideoInfo:
 
     Raises:
         InputNotFoundError: If ``video_path`` is not an existing file.
-        FFmpegNotFoundError: If ffprobe is missing.
-        VideoProbeError: If ffprobe cannot read the file or it has no video stream.
+        FFmpegNotFoundError: If neither ffprobe nor ffmpeg is found.
+        VideoProbeError: If the file cannot be read as the container it claims, or it has no video stream.
 
     Example:
         ```python
@@ -198,5 +248,7 @@ async def aget_video_info(video_path: str | os.PathLike[str]) -> VideoInfo:
         ```
     """
     source = _check_input(video_path)
-    returncode, tail, stdout = await _ffmpeg.arun(probe_command(source))
-    return _parse(source, returncode, tail, stdout)
+    argv, ffprobe = _command(source)
+    stderr = _ffmpeg.StderrTail(head_bytes=0 if ffprobe else _summary.SUMMARY_LIMIT)
+    returncode, _, stdout = await _ffmpeg.arun(argv, stderr=stderr)
+    return _result(source, ffprobe, returncode, stdout, stderr)

@@ -24,6 +24,7 @@ from pathlib import Path
 from . import _ffmpeg
 from ._ffmpeg import ProcessRegistry, ProgressCallback, ProgressTracker
 from ._job import arun_to_file, run_to_file
+from .binaries import find_ffmpeg
 from .config import TranscodeConfig
 from .errors import (
     FFmpegNotFoundError,
@@ -83,7 +84,7 @@ def _ffmpeg_command(
         "-loglevel", "error",
         "-nostats", "-progress", "pipe:1", "-stats_period", _ffmpeg.PROGRESS_PERIOD,
         *config.input_args(),
-        "-i", _ffmpeg.file_url(source),
+        *_ffmpeg.input_args(source),
         *config.output_args(muxer),
         "-f", muxer,
         _ffmpeg.file_url(target),
@@ -106,7 +107,7 @@ def build_transcode_command(
 
     Returns:
         The argv list, ffmpeg's path first. Files are given as ``file:`` URLs so names are never read as options or
-        protocols.
+        protocols, and the input may be opened only as the container its extension claims, from local files only.
 
     Raises:
         UnsupportedFormatError: If either extension is not a supported container.
@@ -121,9 +122,7 @@ def build_transcode_command(
     """
     muxer_for(input_path)
     muxer = muxer_for(output_path)
-    return _ffmpeg_command(
-        _ffmpeg.find_binary("ffmpeg"), input_path, output_path, muxer=muxer, config=config or TranscodeConfig()
-    )
+    return _ffmpeg_command(find_ffmpeg(), input_path, output_path, muxer=muxer, config=config or TranscodeConfig())
 
 
 def _expected_seconds(config: TranscodeConfig, info: VideoInfo | None) -> float | None:
@@ -146,7 +145,7 @@ def _prepare(
     source = Path(input_path)
     if not source.is_file():
         raise InputNotFoundError(input_path)
-    ffmpeg = _ffmpeg.find_binary("ffmpeg")
+    ffmpeg = find_ffmpeg()
     target = Path(output_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     return ffmpeg, source, target, muxer, config
