@@ -280,8 +280,8 @@ class BackendServer:
         self.add("task_tags", {"id": 2, "name": "easy", "project": 1})
         self.add("plugins", {"id": 1, "code": "yolo-export", "name": "YOLO export", "category": "export"})
         self.add("plugin_releases", {"id": 1, "plugin": 1, "version": "0.9.0"})
-        self.add("jobs", {"id": 1, "status": "running", "progress_record": None, "metrics_record": None})
-        self.add("jobs", {"id": 2, "status": "succeeded", "result": {"ok": True}})
+        self.add("jobs", {"id": 1, "status": "RUNNING", "progress_record": None, "metrics_record": None})
+        self.add("jobs", {"id": 2, "status": "SUCCEEDED", "result": {"ok": True}})
         self.console_logs["1"] = [f"line {i}" for i in range(5)]
         self.add("serve_applications", {"id": 1, "name": "yolo", "agent": 2})
         self.add(
@@ -422,7 +422,7 @@ class BackendServer:
         missing = {key: ["This field is required."] for key in ("agent", "action") if key not in body}
         if missing:
             raise HttpError(400, missing)
-        job = self.add("jobs", {"status": "pending", "plugin": plugin["id"], "action": body["action"],
+        job = self.add("jobs", {"status": "PENDING", "plugin": plugin["id"], "action": body["action"],
                                 "params": body.get("params", {})})  # fmt: skip
         return {"job_id": job["id"]}
 
@@ -443,7 +443,8 @@ class BackendServer:
         unknown = sorted(set(body) - allowed)
         if unknown:
             raise HttpError(400, {key: ["Unknown field."] for key in unknown})
-        if "status" in body and body["status"] not in ("pending", "running", "stopped", "succeeded", "failed"):
+        # The current platform spells statuses in upper case (older records in lower case stay readable).
+        if "status" in body and body["status"] not in ("PENDING", "RUNNING", "STOPPED", "SUCCEEDED", "FAILED"):
             raise HttpError(400, {"status": [f'"{body["status"]}" is not a valid choice.']})
         with self.lock:
             job.update(body)

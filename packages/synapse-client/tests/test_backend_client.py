@@ -17,6 +17,7 @@ from synapse_client.backend import (
     DataCollection,
     DataUnit,
     Job,
+    JobStatus,
     Model,
     Plugin,
     PluginRelease,
@@ -113,7 +114,7 @@ def test_invalid_ids_are_refused_before_any_request(backend_server: Any, client:
 
 def test_get_is_retried_after_503_and_429(backend_server: Any, client: BackendClient) -> None:
     backend_server.protocol.inject("GET", r"/jobs/1/", Fault.status(503), Fault.rate_limit("0"))
-    assert client.get_job(1).status == "running"
+    assert client.get_job(1).status == "RUNNING"
     assert len(backend_server.protocol.requests_for("GET", r"/jobs/1/")) == 3
 
 
@@ -362,7 +363,7 @@ def test_plugins(client: BackendClient) -> None:
 def test_run_plugin_creates_a_job(client: BackendClient) -> None:
     result = client.run_plugin("yolo-export", {"agent": 2, "version": "1.0.0", "action": "export", "params": {}})
     job = client.get_job(result["job_id"])
-    assert job.status == "pending"
+    assert JobStatus(job.status) is JobStatus.PENDING
     assert job["action"] == "export"
     with pytest.raises(BadRequestError) as info:
         client.run_plugin(1, {"agent": 2})
