@@ -93,7 +93,11 @@ class JobStatus(str, Enum):
         """
         if isinstance(value, JobStatus):
             return value
-        status: JobStatus = cls(str(value))
+        try:
+            status: JobStatus = cls(str(value))
+        except ValueError:
+            names = ", ".join(cls.__members__)
+            raise ValueError(f"Unknown job status {value!r}: expected one of {names} (any case)") from None
         return status
 
     def __str__(self) -> str:
