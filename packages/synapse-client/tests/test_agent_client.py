@@ -6,7 +6,6 @@ import sys
 import threading
 from collections.abc import Iterator
 
-import agent_server
 import pytest
 
 from synapse_client.agent import AgentClient
@@ -15,6 +14,7 @@ from synapse_client.network import StreamLimits
 from synapse_client.ray import JobDetails, JobStatus, RayClient
 from synapse_client.ray.protocol import RayOperations
 from synapse_client.testing import LocalRayHead
+from synapse_testkit import agent_server
 
 pytestmark = pytest.mark.ray
 

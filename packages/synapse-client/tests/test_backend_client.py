@@ -1,4 +1,4 @@
-"""BackendClient against the stateful backend-protocol server (tests/backend_server.py): every endpoint, for real."""
+"""BackendClient against synapse_client.testing.BackendServer: every endpoint, for real."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_server import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT
-from protocol_server import Fault
 
 from synapse_client.backend import (
     BackendClient,
@@ -38,6 +36,7 @@ from synapse_client.errors import (
     ServiceUnavailableError,
 )
 from synapse_client.network import StreamLimits
+from synapse_client.testing import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT, Fault
 
 
 @pytest.fixture
