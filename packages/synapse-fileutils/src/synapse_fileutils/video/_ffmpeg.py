@@ -15,9 +15,10 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import IO
 
+from ..progress import PercentCallback
 from .errors import FFmpegNotFoundError
 
 #: Environment variables that point to a specific binary instead of the one found on PATH.
@@ -29,7 +30,7 @@ MAX_LINE = 400
 PROGRESS_PERIOD = "0.25"
 _READ_SIZE = 65536
 
-ProgressCallback = Callable[[float], object]
+ProgressCallback = PercentCallback  # video's name for the percent callback, defined once in synapse_fileutils.progress
 
 # user:password@ in URLs and query strings (presigned signatures, tokens) never reach an error message.
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
