@@ -13,11 +13,11 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..errors import BadRequestError, ClientTimeoutError, ServiceUnavailableError
 from ..network import StreamLimits
-from .listing import BackendMixinBase, as_json_list
+from .listing import BackendMixinBase, Page, RecordPages, as_json_list
 from .models import Job, JobStatus, Plugin, PluginRelease, Record, Storage
 
 __all__ = ["IntegrationClientMixin"]
@@ -213,9 +213,34 @@ class IntegrationClientMixin(BackendMixinBase):
         result: Job = self._get_record(Job, f"jobs/{self._id(pk, 'job')}/", params=params)
         return result
 
+    @overload
+    def list_jobs(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_jobs(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Job], int | None]: ...
+
+    @overload
+    def list_jobs(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Job], int | None]: ...
+
     def list_jobs(
         self, params: Mapping[str, Any] | None = None, list_all: bool = False, page_size: int | None = None
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Job], int | None]:
         """List jobs.
 
         Endpoint: ``GET jobs/``.
@@ -359,9 +384,34 @@ class IntegrationClientMixin(BackendMixinBase):
         result: Record = self._record(Record, self._post("serve_applications/", json=dict(data)))
         return result
 
+    @overload
+    def list_serve_applications(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_serve_applications(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Record], int | None]: ...
+
+    @overload
+    def list_serve_applications(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Record], int | None]: ...
+
     def list_serve_applications(
         self, params: Mapping[str, Any] | None = None, list_all: bool = False, page_size: int | None = None
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Record], int | None]:
         """List Ray Serve applications.
 
         Endpoint: ``GET serve_applications/``.
