@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, settings
 if TYPE_CHECKING:
     from synapse_client.testing import BackendServer, LocalRayHead, ProtocolServer
 
+    from .simple_fileserver import SimpleFileServer
+
 
 settings.register_profile("default", max_examples=100, deadline=None)
 settings.register_profile(
@@ -54,3 +56,13 @@ def backend_server(tmp_path: Path) -> Iterator[BackendServer]:
 
     with BackendServer(tmp_path / "backend-server") as server:
         yield server
+
+
+@pytest.fixture
+def file_server() -> Iterator[SimpleFileServer]:
+    """A running [`SimpleFileServer`][synapse_testkit.simple_fileserver.SimpleFileServer], stopped after the test."""
+    from .simple_fileserver import SimpleFileServer
+
+    server = SimpleFileServer()
+    yield server
+    server.close()
