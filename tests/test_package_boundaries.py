@@ -116,3 +116,27 @@ def test_no_package_imports_a_siblings_private_module() -> None:
 )
 def test_private_import_check_flags_only_cross_package_private_names(source: str, where: str, flagged: bool) -> None:
     assert bool(_private_sibling_imports(source, _owner(ROOT / where))) is flagged
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_siblings_depend_on_each_other_at_the_same_version(package: str) -> None:
+    """A package pins each sibling it needs to that sibling's own version (kept in its __about__.py)."""
+    from packaging.requirements import Requirement  # a pytest dependency
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
+        import tomli as tomllib
+
+    def version(module: str) -> str:
+        namespace: dict[str, str] = {}
+        exec((PACKAGES[module] / "__about__.py").read_text(encoding="utf-8"), namespace)
+        return namespace["__version__"]
+
+    pyproject = PACKAGES[package].parents[1] / "pyproject.toml"
+    requirements = [
+        Requirement(line) for line in tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    ]
+    pins = {r.name.replace("-", "_"): str(r.specifier) for r in requirements if r.name.replace("-", "_") in PACKAGES}
+    assert set(pins) == ALLOWED[package]
+    assert pins == {module: f"=={version(module)}" for module in pins}
