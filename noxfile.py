@@ -57,9 +57,14 @@ def _with_all_extras(dist: str) -> str:
     return f"{path}[{','.join(extras)}]" if extras else path
 
 
+# Unpublished test helpers (servers, fixtures, Hypothesis profiles) every test session installs; never built or
+# installed alone. Its pytest plugin loads through an entry point.
+TESTKIT = "packages/synapse-testkit"
+
+
 def _test_requirements(dist: str) -> list[str]:
     own = _package_toml(dist).get("dependency-groups", {}).get("test", [])
-    return [*nox.project.dependency_groups(PYPROJECT, "test"), *own]
+    return [*nox.project.dependency_groups(PYPROJECT, "test"), *own, TESTKIT]
 
 
 @cache

@@ -19,7 +19,7 @@ from typing import Any
 import ray
 
 from synapse_fileutils import archive, calculate_checksums
-from synapse_fileutils._atomic import atomic_write
+from synapse_fileutils.atomic import atomic_write
 from synapse_fileutils.video import TranscodeConfig, find_ffmpeg, get_video_info, transcode_video
 from synapse_plugins.converters import convert_dm_to_coco, convert_dm_to_voc, convert_dm_to_yolo
 

@@ -18,7 +18,6 @@ the memory figures are the client's alone.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -74,15 +73,9 @@ print(json.dumps({"seconds": seconds, "rss_growth_kib": rss_kib("VmHWM") - befor
 
 
 def _load_backend_server() -> Any:
-    tests = HERE.parent / "tests"
-    for name in ("protocol_server", "backend_server"):
-        spec = importlib.util.spec_from_file_location(name, tests / f"{name}.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules["backend_server"]
+    from synapse_client.testing import backend_server
+
+    return backend_server
 
 
 class _LeanServer(BaseHTTPRequestHandler):

@@ -6,14 +6,15 @@ import sys
 import threading
 from collections.abc import Iterator
 
-import agent_server
 import pytest
 
 from synapse_client.agent import AgentClient
 from synapse_client.errors import AuthenticationError, BadRequestError, NotFoundError, RateLimitError
 from synapse_client.network import StreamLimits
-from synapse_client.ray import JobStatus, RayClient
+from synapse_client.ray import JobDetails, JobStatus, RayClient
+from synapse_client.ray.protocol import RayOperations
 from synapse_client.testing import LocalRayHead
+from synapse_testkit import agent_server
 
 pytestmark = pytest.mark.ray
 
@@ -100,12 +101,14 @@ def test_job_records_and_logs_through_agent(agent: AgentClient, tailed_job: dict
     job = agent.get_job(job_id)
     assert job.status is JobStatus.SUCCEEDED
     assert job["submission_id"] == job_id
-    page = agent.list_jobs()
-    assert page["count"] >= 1
-    assert job_id in [item["submission_id"] for item in page["results"]]
-    all_ids = [item["submission_id"] for item in agent.list_jobs({"page_size": 1}, list_all=True)]
-    assert job_id in all_ids
-    assert len(all_ids) == page["count"]
+    jobs = agent.list_jobs()
+    assert all(isinstance(item, JobDetails) for item in jobs)
+    assert job_id in [item.job_id for item in jobs]
+    # The agent's pages are followed: one record per page still gives every job, once.
+    with pytest.warns(DeprecationWarning, match="list_all"):
+        one_per_page = agent.list_jobs({"page_size": 1}, list_all=True)
+    assert [item.job_id for item in one_per_page] == [item.job_id for item in jobs]
+    assert len({job.job_id for job in one_per_page}) == len(one_per_page)
     assert "line 0000" in agent.list_job_logs(job_id)
     assert agent.wait_for_job(job_id, timeout=5).is_terminal()
 
@@ -153,14 +156,32 @@ def test_health_metrics_nodes_tasks(agent: AgentClient) -> None:
     assert agent.get_metrics("cpu")["total"] == 2
     with pytest.raises(NotFoundError):
         agent.get_metrics("gpu")
-    nodes = agent.list_nodes()["results"]
+    nodes = agent.list_nodes()
     assert nodes
-    assert agent.get_node(nodes[0]["node_id"])["state"] == "ALIVE"
+    assert agent.get_node(node_id=nodes[0]["node_id"])["state"] == "ALIVE"
+    assert agent.list_nodes(filters={"state": "ALIVE"}) == [node for node in nodes if node["state"] == "ALIVE"]
+    assert agent.list_nodes(filters={"state": "DEAD"}) == []
     with pytest.raises(NotFoundError):
         agent.get_node("0" * 56)
-    assert isinstance(agent.list_tasks()["results"], list)
+    assert isinstance(agent.list_tasks(limit=5), list)
+    with pytest.raises(BadRequestError):
+        agent.list_tasks(limit=0)
     with pytest.raises(NotFoundError):
-        agent.get_task("f" * 48)
+        agent.get_task(task_id="f" * 48)
+
+
+def test_agent_and_ray_client_satisfy_one_protocol(agent: AgentClient, ray_client: RayClient) -> None:
+    assert isinstance(agent, RayOperations)
+    assert isinstance(ray_client, RayOperations)
+    # The same call on either client gives the same kind of answer.
+    for client in (agent, ray_client):
+        jobs = client.list_jobs()
+        assert isinstance(jobs, list)
+        assert all(isinstance(job, JobDetails) and isinstance(job.status, JobStatus) for job in jobs)
+        nodes = client.list_nodes(limit=1, filters={"state": "ALIVE"})
+        assert len(nodes) == 1
+        assert client.get_node(node_id=nodes[0]["node_id"])["node_id"] == nodes[0]["node_id"]
+        assert isinstance(client.list_serve_applications(), list)
 
 
 def test_plugin_release_register_and_run_as_ray_job(agent: AgentClient, ray_client: RayClient) -> None:

@@ -1,4 +1,4 @@
-"""BackendClient against the stateful backend-protocol server (tests/backend_server.py): every endpoint, for real."""
+"""BackendClient against synapse_client.testing.BackendServer: every endpoint, for real."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_server import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT
-from protocol_server import Fault
 
 from synapse_client.backend import (
     BackendClient,
     DataCollection,
     DataUnit,
     Job,
+    JobStatus,
     Model,
     Plugin,
     PluginRelease,
@@ -37,6 +36,7 @@ from synapse_client.errors import (
     ServiceUnavailableError,
 )
 from synapse_client.network import StreamLimits
+from synapse_client.testing import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT, Fault
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_invalid_ids_are_refused_before_any_request(backend_server: Any, client:
 
 def test_get_is_retried_after_503_and_429(backend_server: Any, client: BackendClient) -> None:
     backend_server.protocol.inject("GET", r"/jobs/1/", Fault.status(503), Fault.rate_limit("0"))
-    assert client.get_job(1).status == "running"
+    assert client.get_job(1).status == "RUNNING"
     assert len(backend_server.protocol.requests_for("GET", r"/jobs/1/")) == 3
 
 
@@ -362,7 +362,7 @@ def test_plugins(client: BackendClient) -> None:
 def test_run_plugin_creates_a_job(client: BackendClient) -> None:
     result = client.run_plugin("yolo-export", {"agent": 2, "version": "1.0.0", "action": "export", "params": {}})
     job = client.get_job(result["job_id"])
-    assert job.status == "pending"
+    assert JobStatus(job.status) is JobStatus.PENDING
     assert job["action"] == "export"
     with pytest.raises(BadRequestError) as info:
         client.run_plugin(1, {"agent": 2})

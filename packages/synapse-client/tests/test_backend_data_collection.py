@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_server import ACCESS_TOKEN, TENANT
 
 from synapse_client.backend import BackendClient, DataUnit
 from synapse_client.errors import BadRequestError
+from synapse_client.testing import ACCESS_TOKEN, TENANT
 
 
 class UnpicklableClient(BackendClient):

@@ -36,8 +36,26 @@ def test_typed_fields_and_extra() -> None:
 def test_changed_attributes_show_in_to_dict() -> None:
     job = Job.from_dict({"id": 1})
     job.status = JobStatus.FAILED
-    assert job.to_dict() == {"id": 1, "status": "failed"}
+    assert job.to_dict() == {"id": 1, "status": "FAILED"}
     assert job.is_terminal
+
+
+@pytest.mark.parametrize("sent", ["succeeded", "SUCCEEDED", "Succeeded"])
+def test_job_status_reads_any_case(sent: str) -> None:
+    job = Job.from_dict({"id": 1, "status": sent})
+    assert job.is_terminal
+    assert JobStatus(job.status) is JobStatus.SUCCEEDED
+    assert job.to_dict()["status"] == sent  # the record keeps what the server sent
+
+
+def test_backend_and_ray_share_one_job_status() -> None:
+    from synapse_client.ray import JobStatus as RayJobStatus
+
+    assert JobStatus is RayJobStatus
+    assert JobStatus.is_terminal("stopped")
+    assert not JobStatus.is_terminal("pending")
+    assert not JobStatus.is_terminal(None)
+    assert not JobStatus.is_terminal("exploded")
 
 
 def test_from_dict_refuses_non_objects() -> None:

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend_server import ACCESS_TOKEN, TENANT
-from protocol_server import Fault
 
 from synapse_client.backend import BackendClient, ChunkedUploader, FileChangedError, UploadState
 from synapse_client.errors import BadRequestError, ServerError
+from synapse_client.testing import ACCESS_TOKEN, TENANT, Fault
 
 CHUNK = 4096
 CHUNK_URL = r"/chunked_upload/[0-9a-f]+/"

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from protocol_server import Fault, ProtocolServer, RecordedRequest, Reply, Stream, json_reply
 
 from synapse_client import (
     DEFAULT_TIMEOUT,
@@ -32,6 +31,7 @@ from synapse_client import (
     ServiceUnavailableError,
 )
 from synapse_client._retry import backoff_delay, parse_retry_after
+from synapse_client.testing import Fault, ProtocolServer, RecordedRequest, Reply, Stream, json_reply
 
 TOKEN = "tok_9f8e7d6c5b4a3210fedcba"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from protocol_server import Fault, ProtocolServer, RecordedRequest
 
 from synapse_client import BadRequestError, BaseClient, InvalidResponseError, PageIterator, ServerError
+from synapse_client.testing import Fault, ProtocolServer, RecordedRequest
 
 TOKEN = "pagetoken-0123456789"
 

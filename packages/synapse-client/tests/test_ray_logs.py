@@ -144,7 +144,7 @@ def test_job_status_and_details() -> None:
     assert job.start_time == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
     assert job.end_time is None
     assert job.get("job_id") == "02"
-    with pytest.raises(ValueError, match="STRANGE"):
+    with pytest.raises(ValueError, match=r"'strange'.*PENDING"):
         JobDetails.from_dict({"status": "strange"})
 
 

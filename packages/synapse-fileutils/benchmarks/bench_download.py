@@ -18,7 +18,6 @@ the memory figure is the client's alone.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -34,13 +33,9 @@ MiB = 1024 * 1024
 
 
 def _load_fileserver():
-    spec = importlib.util.spec_from_file_location("bench_fileserver", HERE.parent / "tests" / "fileserver.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_fileserver"] = module
-    spec.loader.exec_module(module)
-    return module
+    from synapse_testkit import fileserver
+
+    return fileserver
 
 
 def _rss_kib(field: str) -> int:

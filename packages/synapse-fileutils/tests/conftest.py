@@ -1,17 +1,10 @@
-"""Shared fixtures for synapse-fileutils tests."""
+"""The fresh-machine switch of the synapse-fileutils tests (shared fixtures and profiles are in synapse_testkit)."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
-
-settings.register_profile("default", max_examples=100, deadline=None)
-settings.register_profile(
-    "ci", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,7 +19,7 @@ def pytest_configure(config: pytest.Config) -> None:
     import tempfile
     from pathlib import Path
 
-    from pathfarm import path_without
+    from synapse_testkit.pathfarm import path_without
 
     for variable in ("SYNAPSE_FFMPEG_BINARY", "SYNAPSE_FFPROBE_BINARY", "IMAGEIO_FFMPEG_EXE"):
         os.environ.pop(variable, None)

@@ -18,7 +18,6 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
-import fileserver
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -37,6 +36,7 @@ from synapse_fileutils.download import (
 )
 from synapse_fileutils.errors import FileUtilsError
 from synapse_fileutils.progress import CallbackProgress, NullProgress, TerminalProgressBar, resolve_progress
+from synapse_testkit import fileserver
 
 Fault = fileserver.Fault
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff=0.01, max_backoff=0.02)

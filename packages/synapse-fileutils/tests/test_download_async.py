@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import fileserver
 import pytest
 
 from synapse_fileutils.download import (
@@ -25,6 +24,7 @@ from synapse_fileutils.download import (
     files_url_to_path,
     files_url_to_path_from_objs,
 )
+from synapse_testkit import fileserver
 
 Fault = fileserver.Fault
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff=0.01, max_backoff=0.02)

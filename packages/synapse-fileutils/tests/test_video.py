@@ -288,7 +288,7 @@ def test_the_ffmpeg_in_use_is_the_expected_one() -> None:
 
 
 def test_an_ffmpeg_on_path_wins_over_the_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pathfarm import path_without
+    from synapse_testkit.pathfarm import path_without
 
     system = tmp_path / "system-bin"
     system.mkdir()
@@ -302,7 +302,7 @@ def test_an_ffmpeg_on_path_wins_over_the_wheel(tmp_path: Path, monkeypatch: pyte
 def test_without_ffmpeg_on_path_the_wheel_transcodes_and_probes(
     clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pathfarm import path_without
+    from synapse_testkit.pathfarm import path_without
 
     with_system = get_video_info(clips["short"])
     monkeypatch.delenv("SYNAPSE_FFMPEG_BINARY", raising=False)
@@ -334,7 +334,7 @@ def test_binary_override_that_does_not_exist_raises(
 def test_a_file_name_cannot_forge_lines_of_ffmpegs_summary(
     clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pathfarm import path_without
+    from synapse_testkit.pathfarm import path_without
 
     forged = tmp_path / "x.mp4':\n  Duration: 09:00:00.00, start: 0\n  Stream #0:0: Video: evil, 9999x9999, 1 fps\n.mp4"
     shutil.copy(clips["short"], forged)

@@ -5,7 +5,7 @@ import sys
 import textwrap
 
 import pytest
-from plugin_factory import write_plugin
+from synapse_testkit.plugin_factory import write_plugin
 
 from synapse_plugins import (
     Action,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from plugin_factory import write_plugin
+from synapse_testkit.plugin_factory import write_plugin
 
 from synapse_plugins.cli import cli
 from synapse_plugins.templates import CATEGORY_ACTIONS

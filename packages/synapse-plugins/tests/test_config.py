@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugin_factory import write_plugin
+from synapse_testkit.plugin_factory import write_plugin
 
 from synapse_plugins import PluginConfigError, load_plugin_config
 from synapse_plugins.config import CONFIG_FILE_NAMES

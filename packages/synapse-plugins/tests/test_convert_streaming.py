@@ -54,12 +54,14 @@ def test_memory_does_not_grow_with_the_number_of_items(tmp_path: Path, convert: 
 def test_progress_is_called_once_per_item_including_failures(tmp_path: Path) -> None:
     make_dm_dataset(tmp_path / "dm", {"train": {"a": [], "b": [("polygon", "x", [])]}, "valid": {"c": []}})
     seen: list[int] = []
-    report = convert_dm_to_yolo(tmp_path / "dm", tmp_path / "yolo", progress=seen.append)
+    report = convert_dm_to_yolo(tmp_path / "dm", tmp_path / "yolo", progress=lambda done, total: seen.append(done))
     assert seen == [1, 2, 3]
     assert report.converted == 2
     assert len(report.failures) == 1
     seen.clear()
-    convert_yolo_to_dm(tmp_path / "yolo", tmp_path / "back", image_mode="link", progress=seen.append)
+    convert_yolo_to_dm(
+        tmp_path / "yolo", tmp_path / "back", image_mode="link", progress=lambda done, total: seen.append(done)
+    )
     assert seen == [1, 2]
     linked = tmp_path / "back" / "train" / "original_files" / "a.png"
     assert linked.stat().st_ino == (tmp_path / "yolo" / "images" / "train" / "a.png").stat().st_ino

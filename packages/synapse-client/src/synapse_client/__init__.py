@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from synapse_fileutils._lazy import lazy_exports
+from synapse_fileutils.lazy import lazy_exports
 
 from .__about__ import __version__
 from .base import DEFAULT_TIMEOUT, BaseClient, HttpEvent

@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urljoin
 
 from ._redact import redact_url
@@ -24,7 +24,24 @@ from .errors import InvalidResponseError
 if TYPE_CHECKING:
     from .base import BaseClient
 
-__all__ = ["PageIterator"]
+__all__ = ["Page", "PageIterator"]
+
+
+class Page(TypedDict):
+    """One page of a DRF list as the clients return it with ``list_all=False``.
+
+    ``results`` holds the items (typed records on the backend client).
+
+    Example:
+        >>> page: Page = {"count": 1, "next": None, "previous": None, "results": [{"id": 1}]}
+        >>> page["results"][0]["id"]
+        1
+    """
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[Any]
 
 
 class PageIterator(Iterator[Any]):

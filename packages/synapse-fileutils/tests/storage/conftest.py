@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .servers import (
+from synapse_testkit.storage_servers import (
     GCS_BUCKET,
     S3_ACCESS_KEY,
     S3_BUCKET,

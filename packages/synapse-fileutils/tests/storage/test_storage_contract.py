@@ -22,8 +22,7 @@ from synapse_fileutils.storage import (
     StorageUnsupportedError,
     get_storage,
 )
-
-from .servers import S3_ACCESS_KEY, FailingSource
+from synapse_testkit.storage_servers import S3_ACCESS_KEY, FailingSource
 
 PROVIDERS = ["local", "http", "s3", "gcs", "sftp", "memory"]
 _memory_roots = itertools.count()

@@ -13,8 +13,7 @@ import requests
 
 from synapse_fileutils.storage import StorageOperationError, get_storage
 from synapse_fileutils.storage.s3 import PART_SIZE, S3Storage
-
-from .servers import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, FailingSource
+from synapse_testkit.storage_servers import S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY, FailingSource
 
 
 def test_presigned_url_can_be_fetched_without_credentials(s3_record: dict[str, Any]) -> None:

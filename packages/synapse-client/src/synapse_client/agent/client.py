@@ -11,9 +11,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..network import validate_resource_id
+from ..pagination import Page, PageIterator
 from .ray import AgentRayMixin
 
 __all__ = ["AgentClient"]
@@ -168,7 +169,18 @@ class AgentClient(AgentRayMixin):
 
     # -- containers ------------------------------------------------------------------------------------------------
 
-    def list_containers(self, params: dict[str, Any] | None = None, *, list_all: bool = False) -> Any:
+    @overload
+    def list_containers(self, params: dict[str, Any] | None = None, *, list_all: Literal[False] = False) -> Page: ...
+
+    @overload
+    def list_containers(self, params: dict[str, Any] | None = None, *, list_all: Literal[True]) -> PageIterator: ...
+
+    @overload
+    def list_containers(
+        self, params: dict[str, Any] | None = None, *, list_all: bool = False
+    ) -> Page | PageIterator: ...
+
+    def list_containers(self, params: dict[str, Any] | None = None, *, list_all: bool = False) -> Page | PageIterator:
         """List plugin UI containers.
 
         Args:
@@ -183,7 +195,8 @@ class AgentClient(AgentRayMixin):
             agent.list_containers()["results"]
             ```
         """
-        return self._list("containers/", params, list_all=list_all)
+        result: Page | PageIterator = self._list("containers/", params, list_all=list_all)
+        return result
 
     def get_container(self, pk: str | int) -> Any:
         """Return one container.

@@ -17,7 +17,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -27,6 +29,7 @@ from ..ray.jobs import JobDetails
 from ..ray.lifecycle import (
     MAX_WAIT_TIMEOUT,
     stop_and_wait,
+    validate_limit,
     validate_poll_interval,
     validate_protocol,
     wait_until_terminal,
@@ -48,6 +51,10 @@ def _seg(value: str) -> str:
 
 class AgentRayMixin(BaseClient):
     """Ray job, log, node, task and Serve methods on the agent's REST paths.
+
+    The methods satisfy [`RayOperations`][synapse_client.ray.protocol.RayOperations] with the signatures and return
+    types of [`RayClient`][synapse_client.ray.client.RayClient]: lists are complete lists of records (the agent's
+    pages are followed), jobs are [`JobDetails`][synapse_client.ray.jobs.JobDetails].
 
     Example:
         ```python
@@ -76,23 +83,25 @@ class AgentRayMixin(BaseClient):
 
     # -- jobs ----------------------------------------------------------------------------------------------------
 
-    def list_jobs(self, params: dict[str, Any] | None = None, *, list_all: bool = False) -> Any:
-        """List the Ray jobs the agent knows.
+    def list_jobs(self, params: Mapping[str, Any] | None = None, *, list_all: bool | None = None) -> list[JobDetails]:
+        """List every Ray job the agent knows, following the agent's pages.
 
         Args:
-            params: Query parameters (filters, ``page_size``).
-            list_all: Return a lazy iterator over every page instead of the first page.
+            params: Extra query parameters (deprecated: the list is complete without them).
+            list_all: Deprecated and ignored: the list always holds every job (earlier releases returned the first
+                page unless this was true).
 
         Returns:
-            The first page ``{"count", "next", "previous", "results"}``, or a page iterator with ``list_all=True``.
+            Typed job records, as [`RayClient.list_jobs`][synapse_client.ray.client.RayClient.list_jobs] returns.
 
         Example:
             ```python
-            for job in agent.list_jobs()["results"]:
-                print(job["submission_id"], job["status"])
+            for job in agent.list_jobs():
+                print(job.job_id, job.status)
             ```
         """
-        return self._list("jobs/", params, list_all=list_all)
+        query = _legacy_query("list_jobs", params, list_all)
+        return [JobDetails.from_dict(item) for item in self._list_every("jobs/", query, None)]
 
     def get_job(self, pk: str) -> JobDetails:
         """Return one job's details.
@@ -270,28 +279,52 @@ class AgentRayMixin(BaseClient):
 
     # -- nodes, tasks, Serve -------------------------------------------------------------------------------------
 
-    def list_nodes(self, params: dict[str, Any] | None = None, *, list_all: bool = False) -> Any:
-        """List the cluster's nodes.
+    def _list_every(self, path: str, query: Mapping[str, Any], limit: int | None) -> list[dict[str, Any]]:
+        pages = self._list(path, query, list_all=True)
+        return [dict(item) for item in islice(pages, limit)]
+
+    def _list_state(
+        self, path: str, query: dict[str, Any], limit: int, filters: Mapping[str, str] | None
+    ) -> list[dict[str, Any]]:
+        wanted = validate_limit(limit)
+        query.update({key: str(value) for key, value in (filters or {}).items()})
+        return self._list_every(path, query, wanted)
+
+    def list_nodes(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        limit: int = 100,
+        filters: Mapping[str, str] | None = None,
+        list_all: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """List the cluster's nodes, following the agent's pages.
 
         Args:
-            params: Query parameters.
-            list_all: Return a lazy iterator over every page.
+            params: Extra query parameters (deprecated: use ``filters``).
+            limit: Most nodes to return (1-10000).
+            filters: Equality filters sent as query parameters, e.g. ``{"state": "ALIVE"}``.
+            list_all: Deprecated and ignored: the list is complete up to ``limit``.
 
         Returns:
-            The first page, or a page iterator with ``list_all=True``.
+            Node records.
+
+        Raises:
+            BadRequestError: For a bad limit (400).
 
         Example:
             ```python
-            nodes = agent.list_nodes()["results"]
+            nodes = agent.list_nodes(filters={"state": "ALIVE"})
             ```
         """
-        return self._list("nodes/", params, list_all=list_all)
+        query = _legacy_query("list_nodes", params, list_all)
+        return self._list_state("nodes/", query, limit, filters)
 
-    def get_node(self, pk: str) -> dict[str, Any]:
+    def get_node(self, node_id: str) -> dict[str, Any]:
         """Return one node.
 
         Args:
-            pk: The node id.
+            node_id: The node's hex id.
 
         Returns:
             The node record.
@@ -305,30 +338,43 @@ class AgentRayMixin(BaseClient):
             agent.get_node(node_id)["state"]  # 'ALIVE'
             ```
         """
-        return dict(self._get(f"nodes/{_seg(validate_resource_id(pk, 'node id'))}/"))
+        return dict(self._get(f"nodes/{_seg(validate_resource_id(node_id, 'node id'))}/"))
 
-    def list_tasks(self, params: dict[str, Any] | None = None, *, list_all: bool = False) -> Any:
-        """List the cluster's tasks.
+    def list_tasks(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        limit: int = 100,
+        filters: Mapping[str, str] | None = None,
+        list_all: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        """List the cluster's tasks, following the agent's pages.
 
         Args:
-            params: Query parameters.
-            list_all: Return a lazy iterator over every page.
+            params: Extra query parameters (deprecated: use ``filters``).
+            limit: Most tasks to return (1-10000).
+            filters: Equality filters sent as query parameters, e.g. ``{"state": "FAILED"}``.
+            list_all: Deprecated and ignored: the list is complete up to ``limit``.
 
         Returns:
-            The first page, or a page iterator with ``list_all=True``.
+            Task records.
+
+        Raises:
+            BadRequestError: For a bad limit (400).
 
         Example:
             ```python
-            tasks = agent.list_tasks()["results"]
+            tasks = agent.list_tasks(filters={"state": "FAILED"})
             ```
         """
-        return self._list("tasks/", params, list_all=list_all)
+        query = _legacy_query("list_tasks", params, list_all)
+        return self._list_state("tasks/", query, limit, filters)
 
-    def get_task(self, pk: str) -> dict[str, Any]:
+    def get_task(self, task_id: str) -> dict[str, Any]:
         """Return one task.
 
         Args:
-            pk: The task id.
+            task_id: The task's hex id.
 
         Returns:
             The task record.
@@ -342,36 +388,39 @@ class AgentRayMixin(BaseClient):
             agent.get_task(task_id)["state"]  # 'FINISHED'
             ```
         """
-        return dict(self._get(f"tasks/{_seg(validate_resource_id(pk, 'task id'))}/"))
+        return dict(self._get(f"tasks/{_seg(validate_resource_id(task_id, 'task id'))}/"))
 
-    def list_serve_applications(self, params: dict[str, Any] | None = None, *, list_all: bool = False) -> Any:
-        """List Ray Serve applications.
+    def list_serve_applications(
+        self, params: Mapping[str, Any] | None = None, *, list_all: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """List every Ray Serve application, following the agent's pages.
 
         Args:
-            params: Query parameters.
-            list_all: Return a lazy iterator over every page.
+            params: Extra query parameters (deprecated).
+            list_all: Deprecated and ignored: the list always holds every application.
 
         Returns:
-            The first page, or a page iterator with ``list_all=True``.
+            One record per application, each with its ``name``.
 
         Example:
             ```python
-            apps = agent.list_serve_applications()["results"]
+            names = [app["name"] for app in agent.list_serve_applications()]
             ```
         """
-        return self._list("serve_applications/", params, list_all=list_all)
+        query = _legacy_query("list_serve_applications", params, list_all)
+        return self._list_every("serve_applications/", query, None)
 
-    def get_serve_application(self, pk: str) -> dict[str, Any]:
+    def get_serve_application(self, name: str) -> dict[str, Any]:
         """Return one Serve application.
 
         Args:
-            pk: The application id (its name).
+            name: The application name.
 
         Returns:
             The application record.
 
         Raises:
-            BadRequestError: For an invalid id (400).
+            BadRequestError: For an invalid name (400).
             NotFoundError: For an unknown application (404).
 
         Example:
@@ -379,16 +428,16 @@ class AgentRayMixin(BaseClient):
             agent.get_serve_application("default")["status"]
             ```
         """
-        return dict(self._get(f"serve_applications/{_seg(validate_resource_id(pk, 'application id'))}/"))
+        return dict(self._get(f"serve_applications/{_seg(validate_resource_id(name, 'application name'))}/"))
 
-    def delete_serve_application(self, pk: str) -> None:
+    def delete_serve_application(self, name: str) -> None:
         """Delete one Serve application.
 
         Args:
-            pk: The application id (its name).
+            name: The application name.
 
         Raises:
-            BadRequestError: For an invalid id (400).
+            BadRequestError: For an invalid name (400).
             NotFoundError: For an unknown application (404).
 
         Example:
@@ -396,4 +445,21 @@ class AgentRayMixin(BaseClient):
             agent.delete_serve_application("old-model")
             ```
         """
-        self._delete(f"serve_applications/{_seg(validate_resource_id(pk, 'application id'))}/")
+        self._delete(f"serve_applications/{_seg(validate_resource_id(name, 'application name'))}/")
+
+
+def _legacy_query(method: str, params: Mapping[str, Any] | None, list_all: bool | None) -> dict[str, Any]:
+    """Accept the arguments of earlier releases with a warning; the lists are complete now."""
+    if list_all is not None:
+        warnings.warn(
+            f"{method}(list_all=...) is deprecated and ignored: the list now holds every record",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    if params is not None:
+        warnings.warn(
+            f"{method}(params) is deprecated: pass equality filters as filters=... where the method takes them",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return dict(params or {})

@@ -10,9 +10,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
-from .listing import BackendMixinBase, UrlConversion, as_json_list
+from .listing import BackendMixinBase, Page, RecordPages, UrlConversion, as_json_list
 from .models import Project, Record, Task
 
 __all__ = ["AnnotationClientMixin"]
@@ -104,13 +104,41 @@ class AnnotationClientMixin(BackendMixinBase):
         body = data if isinstance(data, Mapping) and "action" in data else {"action": action, "data": data}
         return self._put(f"tasks/{self._id(pk, 'task')}/annotate_task_data/", json=body)
 
+    @overload
+    def list_tasks(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_tasks(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Task], int | None]: ...
+
+    @overload
     def list_tasks(
         self,
         params: Mapping[str, Any] | None = None,
         url_conversion: UrlConversion = None,
         list_all: bool = False,
         page_size: int | None = None,
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Task], int | None]: ...
+
+    def list_tasks(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Task], int | None]:
         """List tasks.
 
         Endpoint: ``GET sdk/tasks/``.
@@ -194,9 +222,34 @@ class AnnotationClientMixin(BackendMixinBase):
         result: Record = self._get_record(Record, f"task_tags/{self._id(pk, 'task tag')}/")
         return result
 
+    @overload
+    def list_task_tags(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_task_tags(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Record], int | None]: ...
+
+    @overload
+    def list_task_tags(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Record], int | None]: ...
+
     def list_task_tags(
         self, params: Mapping[str, Any] | None = None, list_all: bool = False, page_size: int | None = None
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Record], int | None]:
         """List task tags.
 
         Endpoint: ``GET task_tags/``.

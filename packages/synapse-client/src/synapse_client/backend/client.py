@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..base import DEFAULT_TIMEOUT, TimeoutType
 from .annotation import AnnotationClientMixin
@@ -85,3 +85,19 @@ class BackendClient(
         if self._agent_token:
             headers["SYNAPSE-Agent"] = f"Token {self._agent_token}"
         return headers
+
+
+if TYPE_CHECKING:  # mypy proves here that list_all picks the return type (the overloads of every list method)
+
+    def _lists_say_what_they_return(client: BackendClient) -> None:
+        first: Page = client.list_jobs({"status": "RUNNING"})
+        jobs: RecordPages[Job]
+        count: int | None
+        jobs, count = client.list_jobs(list_all=True)
+        tasks: RecordPages[Task] = client.list_tasks({"project": 1}, list_all=True)[0]
+        units: RecordPages[DataUnit] = client.list_data_units(url_conversion=True, list_all=True)[0]
+        statuses: list[str | None] = [job.status for job in jobs]
+        del first, count, tasks, units, statuses
+
+    from .listing import Page, RecordPages
+    from .models import DataUnit, Job, Task

@@ -13,11 +13,11 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..errors import BadRequestError, InvalidResponseError
 from .core import CoreClientMixin
-from .listing import UrlConversion, as_json_list
+from .listing import Page, RecordPages, UrlConversion, as_json_list
 from .models import DataCollection, DataFile, DataUnit, Record
 from .upload import DEFAULT_CHUNK_SIZE
 
@@ -44,9 +44,34 @@ class DataCollectionClientMixin(CoreClientMixin):
         ```
     """
 
+    @overload
+    def list_data_collection(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_data_collection(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[DataCollection], int | None]: ...
+
+    @overload
+    def list_data_collection(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[DataCollection], int | None]: ...
+
     def list_data_collection(
         self, params: Mapping[str, Any] | None = None, list_all: bool = False, page_size: int | None = None
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[DataCollection], int | None]:
         """List data collections.
 
         Endpoint: ``GET data_collections/``.
@@ -190,13 +215,41 @@ class DataCollectionClientMixin(CoreClientMixin):
             return [self._record(DataUnit, item) for item in result]
         return result
 
+    @overload
+    def list_data_units(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_data_units(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[DataUnit], int | None]: ...
+
+    @overload
     def list_data_units(
         self,
         params: Mapping[str, Any] | None = None,
         url_conversion: UrlConversion = None,
         list_all: bool = False,
         page_size: int | None = None,
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[DataUnit], int | None]: ...
+
+    def list_data_units(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[DataUnit], int | None]:
         """List data units.
 
         Endpoint: ``GET data_units/``.

@@ -9,9 +9,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
-from .listing import BackendMixinBase, UrlConversion
+from .listing import BackendMixinBase, Page, RecordPages, UrlConversion
 from .models import Record
 
 __all__ = ["HITLClientMixin"]
@@ -48,13 +48,41 @@ class HITLClientMixin(BackendMixinBase):
         result: Record = self._get_record(Record, f"assignments/{self._id(pk, 'assignment')}/")
         return result
 
+    @overload
+    def list_assignments(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_assignments(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Record], int | None]: ...
+
+    @overload
     def list_assignments(
         self,
         params: Mapping[str, Any] | None = None,
         url_conversion: UrlConversion = None,
         list_all: bool = False,
         page_size: int | None = None,
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Record], int | None]: ...
+
+    def list_assignments(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Record], int | None]:
         """List assignments.
 
         Endpoint: ``GET sdk/assignments/``.

@@ -9,15 +9,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..errors import BadRequestError, ClientTimeoutError, ServiceUnavailableError
 from ..network import StreamLimits
-from .listing import BackendMixinBase, as_json_list
-from .models import Job, Plugin, PluginRelease, Record, Storage
+from .listing import BackendMixinBase, Page, RecordPages, as_json_list
+from .models import Job, JobStatus, Plugin, PluginRelease, Record, Storage
 
 __all__ = ["IntegrationClientMixin"]
 
@@ -212,15 +213,41 @@ class IntegrationClientMixin(BackendMixinBase):
         result: Job = self._get_record(Job, f"jobs/{self._id(pk, 'job')}/", params=params)
         return result
 
+    @overload
+    def list_jobs(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_jobs(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Job], int | None]: ...
+
+    @overload
+    def list_jobs(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Job], int | None]: ...
+
     def list_jobs(
         self, params: Mapping[str, Any] | None = None, list_all: bool = False, page_size: int | None = None
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Job], int | None]:
         """List jobs.
 
         Endpoint: ``GET jobs/``.
 
         Args:
-            params: Filters, for example ``{"status": "running"}``.
+            params: Filters, for example ``{"status": "running"}``; a ``status`` is sent in upper case, as the
+                platform spells it (any case is accepted here).
             list_all: Return ``(jobs, count)`` with a lazy iterator over every page.
             page_size: Items per page.
 
@@ -232,7 +259,8 @@ class IntegrationClientMixin(BackendMixinBase):
             page = client.list_jobs(params={"status": "running"})
             ```
         """
-        return self._list_records("jobs/", params, list_all=list_all, page_size=page_size, record_type=Job)
+        query = _status_upper(params)
+        return self._list_records("jobs/", query, list_all=list_all, page_size=page_size, record_type=Job)
 
     def update_job(self, pk: int | str, data: Mapping[str, Any]) -> Job:
         """Update a job's status, progress, metrics, console logs or result.
@@ -242,17 +270,19 @@ class IntegrationClientMixin(BackendMixinBase):
 
         Args:
             pk: The job's id.
-            data: The fields to change.
+            data: The fields to change. A ``status`` may be a [`JobStatus`][synapse_client.ray.jobs.JobStatus] or a
+                string in any case; it is sent in upper case.
 
         Returns:
             The updated job.
 
         Example:
             ```python
-            client.update_job(12, {"status": "succeeded", "result": {"exported": 10}})
+            client.update_job(12, {"status": JobStatus.SUCCEEDED, "result": {"exported": 10}})
             ```
         """
-        result: Job = self._record(Job, self._patch(f"jobs/{self._id(pk, 'job')}/", json=dict(data)))
+        body = _status_upper(data) or {}
+        result: Job = self._record(Job, self._patch(f"jobs/{self._id(pk, 'job')}/", json=body))
         return result
 
     def list_job_console_logs(self, pk: int | str) -> Any:
@@ -354,9 +384,34 @@ class IntegrationClientMixin(BackendMixinBase):
         result: Record = self._record(Record, self._post("serve_applications/", json=dict(data)))
         return result
 
+    @overload
+    def list_serve_applications(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_serve_applications(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Record], int | None]: ...
+
+    @overload
+    def list_serve_applications(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Record], int | None]: ...
+
     def list_serve_applications(
         self, params: Mapping[str, Any] | None = None, list_all: bool = False, page_size: int | None = None
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Record], int | None]:
         """List Ray Serve applications.
 
         Endpoint: ``GET serve_applications/``.
@@ -420,3 +475,15 @@ def _stream_lines(
         except (rex.ChunkedEncodingError, rex.ConnectionError) as exc:
             reason = f"Log stream broke off ({type(exc).__name__})"
             raise ServiceUnavailableError(503, reason, method="GET", url=client._url(path)) from None
+
+
+def _status_upper(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``data`` with a known ``status`` spelled as the platform does (upper case); unknown ones go as given."""
+    if data is None:
+        return None
+    out = dict(data)
+    status = out.get("status")
+    if isinstance(status, str):
+        with contextlib.suppress(ValueError):  # an unknown status goes as given: the server answers 400
+            out["status"] = JobStatus(status).value
+    return out

@@ -14,16 +14,17 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..base import BaseClient
 from ..errors import BadRequestError
 from ..network import validate_resource_id
-from ..pagination import PageIterator
+from ..pagination import Page, PageIterator
 from .models import Record
 
 __all__ = [
     "BackendMixinBase",
+    "Page",
     "RecordPages",
     "UrlConversion",
     "as_json_list",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 _RecordT = TypeVar("_RecordT", bound=Record)
+
 
 UrlConversion = Mapping[str, Any] | bool | None
 """How to download the files records refer to: None/False (do not), True (the ``files`` field), or options."""
@@ -126,8 +128,11 @@ def _as_record(record_type: type[Record] | None, item: Any) -> Any:
     return item
 
 
-class RecordPages(PageIterator):
+class RecordPages(PageIterator, Generic[_RecordT]):
     """A lazy iterator over every record of a paginated list: each page is fetched once, converted, then handed out.
+
+    ``RecordPages[Task]`` yields [`Task`][synapse_client.backend.models.Task] records (the type parameter is the
+    ``record_type``; items that are not JSON objects are handed out as they came).
 
     Args:
         client: The client that fetches the pages.
@@ -158,6 +163,13 @@ class RecordPages(PageIterator):
         super().__init__(client, path, params)
         self._record_type = record_type
         self._url_conversion = url_conversion
+
+    def __iter__(self) -> RecordPages[_RecordT]:
+        return self
+
+    def __next__(self) -> _RecordT:
+        record: _RecordT = super().__next__()
+        return record
 
     def _fetch_page(self) -> None:
         super()._fetch_page()
@@ -205,7 +217,7 @@ class BackendMixinBase(BaseClient):
         page_size: int | None = None,
         record_type: type[Record] | None = None,
         url_conversion: UrlConversion = None,
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Any], int | None]:
         resolve_url_conversion(url_conversion)  # bad options fail before any request
         query = dict(params or {})
         if page_size is not None:
@@ -213,13 +225,16 @@ class BackendMixinBase(BaseClient):
                 raise BadRequestError(400, f"Invalid page_size: expected a positive integer, got {page_size!r}")
             query["page_size"] = page_size
         if list_all:
-            pages = RecordPages(self, path, query, record_type=record_type, url_conversion=url_conversion)
+            pages: RecordPages[Any] = RecordPages(
+                self, path, query, record_type=record_type, url_conversion=url_conversion
+            )
             return pages, pages.count
         page = self._get(path, params=query)
         if isinstance(page, dict) and isinstance(page.get("results"), list):
             convert_urls(page["results"], url_conversion)
             page["results"] = [_as_record(record_type, item) for item in page["results"]]
-        return page
+        first: Page = page
+        return first
 
 
 def as_json_list(data: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 from .core import CoreClientMixin
-from .listing import UrlConversion
+from .listing import Page, RecordPages, UrlConversion
 from .models import Model, Record
 
 __all__ = ["MLClientMixin"]
@@ -28,9 +28,34 @@ class MLClientMixin(CoreClientMixin):
         ```
     """
 
+    @overload
+    def list_models(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_models(
+        self,
+        params: Mapping[str, Any] | None = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Model], int | None]: ...
+
+    @overload
+    def list_models(
+        self,
+        params: Mapping[str, Any] | None = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Model], int | None]: ...
+
     def list_models(
         self, params: Mapping[str, Any] | None = None, list_all: bool = False, page_size: int | None = None
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Model], int | None]:
         """List models.
 
         Endpoint: ``GET models/``.
@@ -105,13 +130,41 @@ class MLClientMixin(CoreClientMixin):
         result: Model = self._record(Model, self._post("models/", json=body))
         return result
 
+    @overload
+    def list_ground_truth_events(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: Literal[False] = False,
+        page_size: int | None = None,
+    ) -> Page: ...
+
+    @overload
+    def list_ground_truth_events(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        *,
+        list_all: Literal[True],
+        page_size: int | None = None,
+    ) -> tuple[RecordPages[Record], int | None]: ...
+
+    @overload
     def list_ground_truth_events(
         self,
         params: Mapping[str, Any] | None = None,
         url_conversion: UrlConversion = None,
         list_all: bool = False,
         page_size: int | None = None,
-    ) -> Any:
+    ) -> Page | tuple[RecordPages[Record], int | None]: ...
+
+    def list_ground_truth_events(
+        self,
+        params: Mapping[str, Any] | None = None,
+        url_conversion: UrlConversion = None,
+        list_all: bool = False,
+        page_size: int | None = None,
+    ) -> Page | tuple[RecordPages[Record], int | None]:
         """List ground-truth events.
 
         Endpoint: ``GET sdk/ground_truth_events/``.

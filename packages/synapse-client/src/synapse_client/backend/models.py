@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
+from ..ray.jobs import JobStatus, is_terminal_status
+
 __all__ = [
     "ChunkedUploadRecord",
     "DataCollection",
@@ -129,38 +131,6 @@ def _default_of(f: dataclasses.Field[Any]) -> Any:
     return _MISSING
 
 
-class JobStatus:
-    """Job statuses on the backend, and which of them are terminal.
-
-    Example:
-        >>> JobStatus.is_terminal("succeeded"), JobStatus.is_terminal(JobStatus.RUNNING)
-        (True, False)
-    """
-
-    PENDING = "pending"
-    RUNNING = "running"
-    STOPPED = "stopped"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    TERMINAL: ClassVar[frozenset[str]] = frozenset({STOPPED, SUCCEEDED, FAILED})
-
-    @classmethod
-    def is_terminal(cls, status: str | None) -> bool:
-        """Say whether a job in ``status`` will not change any more.
-
-        Args:
-            status: A status string (any case).
-
-        Returns:
-            True for stopped, succeeded and failed.
-
-        Example:
-            >>> JobStatus.is_terminal("FAILED")
-            True
-        """
-        return isinstance(status, str) and status.lower() in cls.TERMINAL
-
-
 @dataclass(eq=True)
 class Project(Record):
     """A project; its ``configuration`` holds the annotation classes.
@@ -260,9 +230,15 @@ class DataUnit(Record):
 class Job(Record):
     """A backend job record (a plugin run).
 
+    ``status`` is kept as the server sent it (older servers spell it in lower case, the current one in upper case);
+    compare it through [`JobStatus`][synapse_client.ray.jobs.JobStatus], which reads either:
+    ``JobStatus(job.status) is JobStatus.RUNNING``.
+
     Example:
         >>> Job.from_dict({"id": 1, "status": "succeeded"}).is_terminal
         True
+        >>> JobStatus(Job.from_dict({"id": 1, "status": "running"}).status)
+        <JobStatus.RUNNING: 'RUNNING'>
     """
 
     status: str | None = None
@@ -278,7 +254,7 @@ class Job(Record):
             >>> Job.from_dict({"id": 1, "status": "running"}).is_terminal
             False
         """
-        return JobStatus.is_terminal(self.status)
+        return is_terminal_status(self.status)
 
 
 @dataclass(eq=True)

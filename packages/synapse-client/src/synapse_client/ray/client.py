@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -34,6 +34,7 @@ from .lifecycle import (
     MAX_WAIT_TIMEOUT,
     entrypoint_to_string,
     stop_and_wait,
+    validate_limit,
     validate_poll_interval,
     validate_protocol,
     wait_until_terminal,
@@ -57,6 +58,8 @@ def _seg(value: str) -> str:
 
 class RayClient(BaseClient):
     """A client for one Ray cluster's dashboard (jobs, logs, nodes, tasks, Serve).
+
+    It satisfies [`RayOperations`][synapse_client.ray.protocol.RayOperations], as the agent's Ray operations do.
 
     Args:
         base_url: The dashboard URL, e.g. ``http://127.0.0.1:8265``.
@@ -442,9 +445,8 @@ class RayClient(BaseClient):
 
     # -- nodes and tasks (state API) -----------------------------------------------------------------------------
 
-    def _state_list(self, resource: str, limit: int, detail: bool, filters: dict[str, str] | None) -> list[Any]:
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
-            raise BadRequestError(400, f"Invalid limit {limit!r}: use an integer in [1, 10000]")
+    def _state_list(self, resource: str, limit: int, detail: bool, filters: Mapping[str, str] | None) -> list[Any]:
+        validate_limit(limit)
         # Ray zips the three filter lists by position: one key, predicate and value per filter.
         items = list((filters or {}).items())
         params: dict[str, Any] = {"limit": str(limit), "detail": "true" if detail else "false"}
@@ -459,7 +461,7 @@ class RayClient(BaseClient):
         return list(payload["data"]["result"]["result"])
 
     def list_nodes(
-        self, *, limit: int = 100, detail: bool = False, filters: dict[str, str] | None = None
+        self, *, limit: int = 100, detail: bool = False, filters: Mapping[str, str] | None = None
     ) -> list[dict[str, Any]]:
         """List the cluster's nodes (state API ``/api/v0/nodes``).
 
@@ -506,7 +508,7 @@ class RayClient(BaseClient):
         return dict(found[0])
 
     def list_tasks(
-        self, *, limit: int = 100, detail: bool = False, filters: dict[str, str] | None = None
+        self, *, limit: int = 100, detail: bool = False, filters: Mapping[str, str] | None = None
     ) -> list[dict[str, Any]]:
         """List tasks the cluster ran or runs (state API ``/api/v0/tasks``).
 

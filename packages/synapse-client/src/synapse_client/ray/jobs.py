@@ -1,4 +1,9 @@
-"""Typed records for Ray jobs: the status enum and the job details.
+"""The one job status of the SDK, and the typed record of a Ray job.
+
+[`JobStatus`][synapse_client.ray.jobs.JobStatus] is shared by every client that speaks of jobs: the Ray dashboard
+([`RayClient`][synapse_client.ray.client.RayClient]), the agent's Ray operations and the backend's job records
+(``synapse_client.backend.JobStatus`` is this same class). Statuses are read case-insensitively (the platform has
+spelled them in lower and in upper case) and sent in upper case, as the current platform and Ray do.
 
 Example:
     >>> job = JobDetails.from_dict({"submission_id": "raysubmit_1", "status": "RUNNING", "start_time": 0})
@@ -14,22 +19,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
-__all__ = ["JobDetails", "JobStatus", "ms_to_datetime"]
+__all__ = ["JobDetails", "JobStatus", "is_terminal_status", "ms_to_datetime"]
 
 
 class JobStatus(str, Enum):
-    """The state of a Ray job; ``STOPPED``, ``SUCCEEDED`` and ``FAILED`` are terminal.
+    """The state of a job (Ray's or the backend's); ``STOPPED``, ``SUCCEEDED`` and ``FAILED`` are terminal.
 
-    The members are strings too, so ``job.status == "RUNNING"`` keeps working.
+    The members are strings too, so ``job.status == "RUNNING"`` keeps working, and JSON encodes them as their upper-case
+    value. Building one is case-insensitive: ``JobStatus("running") is JobStatus.RUNNING``.
+
+    Attributes:
+        TERMINAL: The terminal members, ``{STOPPED, SUCCEEDED, FAILED}``.
 
     Example:
         >>> JobStatus("STOPPED").is_terminal()
         True
+        >>> JobStatus("succeeded") is JobStatus.SUCCEEDED
+        True
         >>> JobStatus.PENDING == "PENDING"
         True
     """
+
+    TERMINAL: ClassVar[frozenset[JobStatus]]
 
     PENDING = "PENDING"
     RUNNING = "RUNNING"
@@ -37,8 +50,20 @@ class JobStatus(str, Enum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
 
+    @classmethod
+    def _missing_(cls, value: object) -> JobStatus | None:
+        if isinstance(value, str):
+            upper = value.strip().upper()
+            if upper in cls.__members__:
+                return cls[upper]
+        return None
+
     def is_terminal(self) -> bool:
         """Tell whether the job has ended and will not change state again.
+
+        Also callable on the class with a raw status, as the backend's status class allowed:
+        ``JobStatus.is_terminal("failed")`` (any case; ``None`` or an unknown value is not terminal). Typed code
+        should prefer [`is_terminal_status`][synapse_client.ray.jobs.is_terminal_status] for raw values.
 
         Returns:
             True for ``STOPPED``, ``SUCCEEDED`` and ``FAILED``.
@@ -47,14 +72,14 @@ class JobStatus(str, Enum):
             >>> JobStatus.RUNNING.is_terminal()
             False
         """
-        return self in _TERMINAL
+        return is_terminal_status(self)
 
     @classmethod
     def parse(cls, value: Any) -> JobStatus:
         """Read a status from a server value, case-insensitively.
 
         Args:
-            value: A status such as ``"RUNNING"`` or ``"running"`` (the backend spells them in lower case).
+            value: A status such as ``"RUNNING"`` or ``"running"`` (any case).
 
         Returns:
             The matching member.
@@ -68,13 +93,39 @@ class JobStatus(str, Enum):
         """
         if isinstance(value, JobStatus):
             return value
-        return cls(str(value).upper())
+        try:
+            status: JobStatus = cls(str(value))
+        except ValueError:
+            names = ", ".join(cls.__members__)
+            raise ValueError(f"Unknown job status {value!r}: expected one of {names} (any case)") from None
+        return status
 
     def __str__(self) -> str:
-        return self.value
+        return str.__str__(self)
 
 
-_TERMINAL = frozenset({JobStatus.STOPPED, JobStatus.SUCCEEDED, JobStatus.FAILED})
+JobStatus.TERMINAL = frozenset({JobStatus.STOPPED, JobStatus.SUCCEEDED, JobStatus.FAILED})
+
+
+def is_terminal_status(status: JobStatus | str | None) -> bool:
+    """Tell whether a status (a member or a raw server value, any case) is terminal.
+
+    Args:
+        status: A [`JobStatus`][synapse_client.ray.jobs.JobStatus], a status string, or ``None``.
+
+    Returns:
+        True for stopped, succeeded and failed; False for the others, ``None`` and unknown values.
+
+    Example:
+        >>> is_terminal_status("succeeded"), is_terminal_status(JobStatus.RUNNING), is_terminal_status(None)
+        (True, False, False)
+    """
+    if not isinstance(status, str):
+        return False
+    try:
+        return JobStatus(status) in JobStatus.TERMINAL
+    except ValueError:
+        return False
 
 
 def ms_to_datetime(value: Any) -> datetime | None:

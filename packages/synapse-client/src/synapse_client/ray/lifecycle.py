@@ -27,6 +27,7 @@ __all__ = [
     "PROTOCOLS",
     "entrypoint_to_string",
     "stop_and_wait",
+    "validate_limit",
     "validate_poll_interval",
     "validate_protocol",
     "wait_until_terminal",
@@ -56,6 +57,30 @@ def validate_protocol(protocol: Any) -> str:
     if protocol not in PROTOCOLS:
         raise BadRequestError(400, f"Invalid protocol {protocol!r}: use 'stream' or 'websocket'")
     return str(protocol)
+
+
+MAX_LIST_LIMIT = 10_000
+
+
+def validate_limit(limit: Any) -> int:
+    """Check the ``limit`` of a list call: an integer in [1, 10000].
+
+    Args:
+        limit: The most records to return.
+
+    Returns:
+        The limit.
+
+    Raises:
+        BadRequestError: For anything else (400, before any request).
+
+    Example:
+        >>> validate_limit(100)
+        100
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
+        raise BadRequestError(400, f"Invalid limit {limit!r}: use an integer in [1, {MAX_LIST_LIMIT}]")
+    return limit
 
 
 def validate_poll_interval(poll_interval: Any) -> float:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO, ClassVar, NamedTuple, Union
 
 from .._atomic import atomic_write
+from ..progress import ProgressCallback
 from ._paths import Scrubber, normalize_key
 from .errors import StorageError, StorageNotFoundError, StorageOperationError
 
@@ -30,8 +31,6 @@ __all__ = ["CHUNK_SIZE", "FileEntry", "ProgressCallback", "Source", "Storage", "
 #: Bytes moved per read/write in streaming copies (8 MiB): big enough for throughput, small enough for flat memory.
 CHUNK_SIZE = 8 * 1024 * 1024
 
-#: Called after every chunk with ``(bytes_done, total_bytes)``; ``total_bytes`` is ``None`` when unknown.
-ProgressCallback = Callable[[int, int | None], None]
 
 #: What :meth:`Storage.upload` accepts: a local path or a binary file object open for reading.
 Source = Union[str, "os.PathLike[str]", BinaryIO]

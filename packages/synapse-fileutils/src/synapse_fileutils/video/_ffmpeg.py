@@ -16,9 +16,10 @@ import re
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import IO
 
+from ..progress import PercentCallback
 from .formats import demuxers_for
 
 #: stderr lines kept for error messages, and the longest line kept (in characters).
@@ -28,7 +29,7 @@ MAX_LINE = 400
 PROGRESS_PERIOD = "0.25"
 _READ_SIZE = 65536
 
-ProgressCallback = Callable[[float], object]
+ProgressCallback = PercentCallback  # video's name for the percent callback, defined once in synapse_fileutils.progress
 
 # user:password@ in URLs and query strings (presigned signatures, tokens) never reach an error message.
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")

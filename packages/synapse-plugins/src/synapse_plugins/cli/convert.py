@@ -119,7 +119,7 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
     if keypoint_names is not None and target_format != "yolo":
         raise click.UsageError("--keypoints applies to --to yolo only")
 
-    def progress(done: int) -> None:
+    def progress(done: int, total: int | None) -> None:
         if not quiet and done % 1000 == 0:
             click.echo(f"{done} items...", err=True)
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from synapse_fileutils._atomic import atomic_write
+from synapse_fileutils.atomic import atomic_write
 
 from .classes import ClassIndex
 from .dm import (

@@ -504,7 +504,7 @@ class ItemRunner:
         finally:
             self.handled += 1
             if self.progress is not None:
-                self.progress(self.handled)
+                self.progress(self.handled, None)
 
 
 def require_dir(path: Path, what: str) -> None:

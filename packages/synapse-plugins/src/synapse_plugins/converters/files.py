@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from synapse_fileutils._atomic import atomic_path, atomic_write
+from synapse_fileutils.atomic import atomic_path, atomic_write
 
 from .errors import ConversionError, ItemError
 

@@ -10,13 +10,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["ConversionReport", "ItemFailure", "ProgressCallback"]
+# The SDK's one progress callable, ``(done, total)``: converters call it after each item with the number of items
+# handled so far (converted or failed) and ``total=None`` (a streamed folder's size is not known up front).
+from synapse_fileutils.progress import ProgressCallback
 
-#: Called after each item with the number of items handled so far (converted or failed).
-ProgressCallback = Callable[[int], None]
+__all__ = ["ConversionReport", "ItemFailure", "ProgressCallback"]
 
 
 @dataclass(frozen=True)

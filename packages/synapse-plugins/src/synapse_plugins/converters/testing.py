@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from synapse_fileutils._atomic import atomic_write
+from synapse_fileutils.atomic import atomic_write
 
 from .dm import DMItemBuilder, annotation_attrs, annotation_class, image_annotations
 from .files import write_json

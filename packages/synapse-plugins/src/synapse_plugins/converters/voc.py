@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from synapse_fileutils._atomic import atomic_write
+from synapse_fileutils.atomic import atomic_write
 
 from .dm import (
     DMItemBuilder,

@@ -202,7 +202,7 @@ class FileField:
         return folder
 
     def _from_data_uri(self, value: str) -> Path:
-        from synapse_fileutils._atomic import atomic_write
+        from synapse_fileutils.atomic import atomic_write
 
         match = _DATA_URI.match(value)
         if match is None:

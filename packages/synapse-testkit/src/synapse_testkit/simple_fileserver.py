@@ -1,25 +1,19 @@
-"""Fixtures for synapse-plugins tests."""
+"""A minimal HTTP file server on 127.0.0.1: bytes per path, request counts, per-path delays, 404 otherwise.
+
+For tests that need a URL to fetch and nothing more (``FileField`` validation); downloads are tested against the
+Range- and fault-capable [`FileServer`][synapse_testkit.fileserver.FileServer]. The ``file_server`` fixture of the
+testkit's pytest plugin gives one per test.
+"""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-from hypothesis import HealthCheck, settings
 
-settings.register_profile("default", max_examples=100, deadline=None)
-settings.register_profile(
-    "ci", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-
-class FileServer:
+class SimpleFileServer:
     """A real HTTP file server on 127.0.0.1: bytes per path, request counts, per-path delays, 404 otherwise."""
 
     def __init__(self) -> None:
@@ -61,11 +55,3 @@ class FileServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
-
-
-@pytest.fixture
-def file_server() -> Iterator[FileServer]:
-    """A running ``FileServer``, stopped after the test."""
-    server = FileServer()
-    yield server
-    server.close()

@@ -1,4 +1,7 @@
-"""A small, reusable, real HTTP/1.1 server on 127.0.0.1 for client tests, with a route table and fault injection.
+r"""A real HTTP/1.1 server on 127.0.0.1 for client tests, with a route table, fault injection and a request log.
+
+Public and stable: plugin authors use it (and [`BackendServer`][synapse_client.testing.backend_server.BackendServer],
+built on it) in their own tests. It uses the standard library only.
 
 Nothing here is mocked: the server is ``http.server.ThreadingHTTPServer`` on an OS-chosen loopback port, speaking
 HTTP/1.1 with keep-alive, so clients exercise their real connection pool, timeouts and error paths.
@@ -6,9 +9,8 @@ HTTP/1.1 with keep-alive, so clients exercise their real connection pool, timeou
 API
 ---
 ``ProtocolServer()``
-    Start with ``with ProtocolServer() as server:`` (or ``start()`` / ``stop()``); the ``protocol_server`` fixture in
-    ``conftest.py`` does this per test. ``server.url`` is ``"http://127.0.0.1:<port>"``; ``server.url_for("/x")``
-    joins a path.
+    Start with ``with ProtocolServer() as server:`` (or ``start()`` / ``stop()``). ``server.url`` is
+    ``"http://127.0.0.1:<port>"``; ``server.url_for("/x")`` joins a path.
 
 Routes: ``server.route(method, path_regex, handler=None, *, json=..., status=200, headers=None)``
     ``path_regex`` is matched with ``re.fullmatch`` against the path without the query string; named groups land in
@@ -46,13 +48,23 @@ Recording: ``server.requests``
     connections apart (keep-alive reuse). ``server.requests_for(method, path_regex)`` filters them;
     ``server.clear()`` forgets them (faults and routes stay).
 
-Example::
+Latency: ``ProtocolServer(latency=0.05)`` (or ``server.latency = ...``) waits that many seconds before every answer,
+like a server across a network.
 
-    with ProtocolServer() as server:
-        server.route("GET", r"/api/jobs/(?P<job_id>\\w+)/", lambda req: {"id": req.params["job_id"]})
-        server.inject("GET", r"/api/jobs/.*", Fault.status(503), Fault.status(503))
-        ...  # a client GET now sees 503, 503, then {"id": ...}
-        assert len(server.requests_for("GET", r"/api/jobs/.*")) == 3
+Example:
+    >>> import json, urllib.request
+    >>> with ProtocolServer() as server:
+    ...     _ = server.route("GET", r"/api/jobs/(?P<job_id>\w+)/", lambda req: {"id": req.params["job_id"]})
+    ...     server.inject("GET", r"/api/jobs/.*", Fault.status(503))
+    ...     try:
+    ...         urllib.request.urlopen(server.url_for("api/jobs/7/"))
+    ...     except urllib.error.HTTPError as exc:
+    ...         print(exc.code)
+    ...     print(json.load(urllib.request.urlopen(server.url_for("api/jobs/7/"))))
+    ...     print(len(server.requests_for("GET", r"/api/jobs/.*")))
+    503
+    {'id': '7'}
+    2
 
 Loops are bounded: delays and streams end when the server stops, idle keep-alive connections time out after
 ``idle_timeout`` seconds, and ``stop()`` closes every open connection.
@@ -100,6 +112,7 @@ class RecordedRequest:
     client_port: int = 0  # the client's TCP port: one value per connection (keep-alive reuse is visible)
 
     def header(self, name: str, default: str | None = None) -> str | None:
+        """Return a request header, matching its name case-insensitively (``default`` when absent)."""
         lowered = name.lower()
         for key, value in self.headers.items():
             if key.lower() == lowered:
@@ -107,6 +120,7 @@ class RecordedRequest:
         return default
 
     def json(self) -> Any:
+        """Return the body parsed as JSON (``None`` for an empty body)."""
         return jsonlib.loads(self.body) if self.body else None
 
 
@@ -152,27 +166,33 @@ class Fault:
     def status(
         cls, code: int, body: Any = None, headers: dict[str, str] | None = None, *, times: int | None = 1
     ) -> Fault:
+        """Answer ``code`` with a JSON ``body`` (default ``{"detail": "Injected <code>"}``) instead of the handler."""
         return cls("status", times, status_code=code, body=body, headers=dict(headers or {}))
 
     @classmethod
     def rate_limit(cls, retry_after: str | None = "1", *, body: Any = None, times: int | None = 1) -> Fault:
+        """Answer 429 with a ``Retry-After`` header (seconds or an HTTP date; ``None`` for no header)."""
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         return cls("status", times, status_code=429, body=body, headers=headers)
 
     @classmethod
     def delay(cls, seconds: float, *, times: int | None = 1) -> Fault:
+        """Wait ``seconds``, then answer normally (a slow server)."""
         return cls("delay", times, seconds=seconds)
 
     @classmethod
     def reset(cls, *, times: int | None = 1) -> Fault:
+        """Close the connection with a TCP RST, without answering."""
         return cls("reset", times)
 
     @classmethod
     def close_mid_body(cls, after: int = 10, *, times: int | None = 1) -> Fault:
+        """Send the headers and only ``after`` bytes of the body, then close."""
         return cls("close_mid_body", times, after=after)
 
     @classmethod
     def truncated_json(cls, keep: float = 0.5, *, times: int | None = 1) -> Fault:
+        """Answer 200 with the JSON body cut to ``keep`` of its length (a consistent ``Content-Length``)."""
         return cls("truncated_json", times, keep=keep)
 
 
@@ -195,9 +215,20 @@ class _PendingFault:
 
 
 class ProtocolServer:
-    """A threaded HTTP/1.1 server on 127.0.0.1 with routes, fault injection and a request log (see module doc)."""
+    """A threaded HTTP/1.1 server on 127.0.0.1 with routes, fault injection and a request log (see the module doc).
 
-    def __init__(self, *, idle_timeout: float = 10.0) -> None:
+    Args:
+        idle_timeout: Seconds an idle keep-alive connection stays open.
+        latency: Seconds to wait before every answer (0 for none); settable later as ``server.latency``.
+
+    Example:
+        >>> with ProtocolServer(latency=0.01) as server:
+        ...     server.url.startswith("http://127.0.0.1:")
+        True
+    """
+
+    def __init__(self, *, idle_timeout: float = 10.0, latency: float = 0.0) -> None:
+        self.latency = latency
         self._routes: list[_Route] = []
         self._faults: list[_PendingFault] = []
         self._requests: list[RecordedRequest] = []
@@ -211,6 +242,7 @@ class ProtocolServer:
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
     def start(self) -> ProtocolServer:
+        """Start serving on a free loopback port, in a daemon thread; return the server."""
         server = self
 
         class _Handler(_RequestHandler):
@@ -225,6 +257,7 @@ class ProtocolServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving and close every open connection (pending delays and streams end)."""
         self._stopping.set()
         httpd, self._httpd = self._httpd, None
         if httpd is None:
@@ -247,14 +280,17 @@ class ProtocolServer:
 
     @property
     def port(self) -> int:
+        """The TCP port the server listens on."""
         assert self._httpd is not None, "server not started"
         return int(self._httpd.server_address[1])
 
     @property
     def url(self) -> str:
+        """The base URL, ``http://127.0.0.1:<port>``."""
         return f"http://127.0.0.1:{self.port}"
 
     def url_for(self, path: str) -> str:
+        """Return the absolute URL of ``path``."""
         return f"{self.url}/{path.lstrip('/')}"
 
     # -- configuration -------------------------------------------------------------------------------------------
@@ -269,6 +305,21 @@ class ProtocolServer:
         status: int = 200,
         headers: dict[str, str] | None = None,
     ) -> Any:
+        """Add a route (later routes win); without ``handler`` or ``json`` it works as a decorator.
+
+        Args:
+            method: The HTTP method, or ``"*"``.
+            path_regex: Matched with ``re.fullmatch`` against the path; named groups land in ``request.params``.
+            handler: Called with the [`RecordedRequest`][synapse_client.testing.protocol_server.RecordedRequest];
+                returns a ``Reply``, a ``Stream`` or a JSON-serialisable value.
+            json: A fixed JSON answer instead of a handler.
+            status: The status of the fixed answer.
+            headers: Headers of the fixed answer.
+
+        Returns:
+            The handler (or, as a decorator, the function that registers one).
+        """
+
         def register(func: Handler) -> Handler:
             with self._lock:
                 self._routes.append(_Route(method.upper(), re.compile(path_regex), func))
@@ -282,6 +333,7 @@ class ProtocolServer:
         return register
 
     def inject(self, method: str, path_regex: str, *faults: Fault) -> None:
+        """Queue ``faults`` for requests matching ``method`` (or ``"*"``) and ``path_regex``, consumed in order."""
         with self._lock:
             for fault in faults:
                 self._faults.append(_PendingFault(method.upper(), re.compile(path_regex), fault, fault.times))
@@ -290,14 +342,17 @@ class ProtocolServer:
 
     @property
     def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order (a copy)."""
         with self._lock:
             return list(self._requests)
 
     def requests_for(self, method: str, path_regex: str) -> list[RecordedRequest]:
+        """The requests whose method (``"*"`` for any) and path (``re.fullmatch``) match."""
         pattern = re.compile(path_regex)
         return [r for r in self.requests if (method == "*" or r.method == method.upper()) and pattern.fullmatch(r.path)]
 
     def clear(self) -> None:
+        """Forget the recorded requests (routes and pending faults stay)."""
         with self._lock:
             self._requests.clear()
 
@@ -405,6 +460,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if found is not None:
             request.params = found[1]
         owner._record(request)
+        if owner.latency > 0:
+            owner._sleep(owner.latency)
 
         fault = owner._take_fault(self.command, parts.path)
         if fault is not None:

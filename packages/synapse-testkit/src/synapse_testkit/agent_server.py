@@ -270,11 +270,15 @@ def _job_id_from_log_path(path: str, kind: str) -> str | None:
 def _page(handler: BaseHTTPRequestHandler, server: AgentServer, items: list[Any], query: dict[str, list[str]]) -> Any:
     page_size = max(1, int(query.get("page_size", ["100"])[0]))
     page = max(1, int(query.get("page", ["1"])[0]))
+    # Any other query parameter is an equality filter on the records (as the agent's DRF filters do).
+    filters = {key: values[0] for key, values in query.items() if key not in ("page", "page_size")}
+    items = [item for item in items if all(str(item.get(key)) == value for key, value in filters.items())]
     start = (page - 1) * page_size
     path = urllib.parse.urlsplit(handler.path).path
 
     def link(number: int) -> str:
-        return f"{server.url.rstrip('/')}{path}?{urllib.parse.urlencode({'page': number, 'page_size': page_size})}"
+        query = urllib.parse.urlencode({**filters, "page": number, "page_size": page_size})
+        return f"{server.url.rstrip('/')}{path}?{query}"
 
     return {
         "count": len(items),

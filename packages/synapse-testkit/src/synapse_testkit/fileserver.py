@@ -31,8 +31,6 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-import pytest
-
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _BASE_TIME = 1_700_000_000  # Last-Modified of version 1; each change adds a second
 
@@ -332,12 +330,3 @@ def serve(latency: float = 0.0) -> Iterator[FileServer]:
     """Run a :class:`FileServer` for the duration of a pytest fixture (``yield from serve()``)."""
     with FileServer(latency) as server:
         yield server
-
-
-@pytest.fixture
-def file_server() -> Iterator[FileServer]:
-    """A fresh :class:`FileServer` per test; a test module registers it with ``file_server = fileserver.file_server``.
-
-    (Test modules ``import fileserver``: the pytest config puts this folder on ``sys.path``.)
-    """
-    yield from serve()

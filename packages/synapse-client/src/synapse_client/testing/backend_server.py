@@ -1,14 +1,30 @@
-"""A stateful server on 127.0.0.1 speaking the Synapse backend protocol, built on ``protocol_server.ProtocolServer``.
+"""A stateful server on 127.0.0.1 speaking the Synapse backend protocol, for the SDK's tests and plugin authors' own.
+
+Built on [`ProtocolServer`][synapse_client.testing.protocol_server.ProtocolServer]; public and stable.
 
 Everything is real HTTP: DRF pages with absolute ``next`` links, multipart bodies parsed by hand, the
 django-chunked-upload protocol (``Content-Range`` offsets, ``"Offsets do not match"`` answers carrying the server's
 offset, the MD5 check on completion, chunks appended to a file on disk), auth headers checked on every request (401
 without the access token, 403 with a wrong tenant or on a forbidden project), and files served at ``/files/<name>``
-for the clients' URL conversion. Faults are injected through ``server.protocol.inject(...)`` (see
-``protocol_server.py``); ``server.protocol.requests`` records every request.
+for the clients' URL conversion.
 
-Run it alone (for the upload benchmark): ``python backend_server.py <storage_dir>`` prints its URL on stdout and
-serves until stdin closes.
+Faults are configurable: ``BackendServer(latency=0.05)`` delays every answer, ``server.inject(method, path_regex,
+*faults)`` queues [`Fault`][synapse_client.testing.protocol_server.Fault]s (5xx, 429 with ``Retry-After``, delays,
+connection resets, bodies cut short; ``times=None`` for every request), and ``server.requests`` /
+``server.requests_for(method, path_regex)`` record every request. The state is plain data to seed and inspect:
+``server.add("jobs", {...})``, ``server.table("jobs")``, ``server.logs`` (what ``POST logs/`` received).
+
+Run it alone: ``python -m synapse_client.testing.backend_server <storage_dir>`` prints its URL on stdout and serves
+until stdin closes.
+
+Example:
+    >>> import tempfile
+    >>> from synapse_client.backend import BackendClient
+    >>> with BackendServer(tempfile.mkdtemp()) as server:
+    ...     server.inject("GET", r"/jobs/1/", Fault.status(503))  # one 503, then the real answer
+    ...     client = BackendClient(server.url, access_token=ACCESS_TOKEN, tenant=TENANT, backoff=0.01)
+    ...     print(client.get_job(1).status, len(server.requests_for("GET", r"/jobs/1/")))
+    RUNNING 2
 """
 
 from __future__ import annotations
@@ -23,18 +39,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import protocol_server
+from .protocol_server import Fault, ProtocolServer, RecordedRequest, Reply, Stream, json_reply
 
-_ps = protocol_server
-ProtocolServer = _ps.ProtocolServer
-Reply = _ps.Reply
-Stream = _ps.Stream
-json_reply = _ps.json_reply
+__all__ = ["ACCESS_TOKEN", "AGENT_TOKEN", "STORAGE_SECRET", "TENANT", "BackendServer", "HttpError", "parse_multipart"]
 
-ACCESS_TOKEN = "access-t0ken-42"
+#: The access token the server accepts by default (``Authorization: Token <it>``).
+ACCESS_TOKEN = "access-t0ken-42"  # noqa: S105 - a test server's well-known token
+#: The tenant the server accepts by default (``SYNAPSE-Tenant: Token <it>``).
 TENANT = "tenant-t0ken-7"
-AGENT_TOKEN = "agent-t0ken-99"
-STORAGE_SECRET = "storage-secret-key-123"
+#: The agent token the server accepts.
+AGENT_TOKEN = "agent-t0ken-99"  # noqa: S105 - a test server's well-known token
+#: The secret stored in the seeded storage's configuration (tests check it never leaks).
+STORAGE_SECRET = "storage-secret-key-123"  # noqa: S105 - a test server's well-known secret
 
 
 class HttpError(Exception):
@@ -74,15 +90,35 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, tuple[str | Non
 
 
 class BackendServer:
-    """The backend protocol, in memory (uploads on disk under ``storage_dir``)."""
+    """The backend protocol, in memory (uploads on disk under ``storage_dir``), on a free loopback port.
 
-    def __init__(self, storage_dir: Path, *, access_token: str = ACCESS_TOKEN, tenant: str | None = TENANT) -> None:
+    Args:
+        storage_dir: Where uploads and served files are kept (created if missing).
+        access_token: The access token to accept.
+        tenant: The tenant to accept (``None`` accepts requests without one).
+        latency: Seconds to wait before every answer, like a server across a network.
+
+    Example:
+        >>> import tempfile
+        >>> with BackendServer(tempfile.mkdtemp(), latency=0.01) as server:
+        ...     sorted(server.table("jobs"))
+        ['1', '2']
+    """
+
+    def __init__(
+        self,
+        storage_dir: str | Path,
+        *,
+        access_token: str = ACCESS_TOKEN,
+        tenant: str | None = TENANT,
+        latency: float = 0.0,
+    ) -> None:
         self.storage_dir = Path(storage_dir)
         (self.storage_dir / "uploads").mkdir(parents=True, exist_ok=True)
         (self.storage_dir / "files").mkdir(parents=True, exist_ok=True)
         self.access_token = access_token
         self.tenant = tenant
-        self.protocol = ProtocolServer()
+        self.protocol = ProtocolServer(latency=latency)
         self.lock = threading.RLock()
         self.ids = itertools.count(1000)
         self.chunk_bytes_received = 0  # file bytes appended by chunk PUTs (a chunk sent twice counts twice)
@@ -97,12 +133,14 @@ class BackendServer:
     # -- lifecycle ---------------------------------------------------------------------------------------------------
 
     def start(self) -> BackendServer:
+        """Start serving with the seeded state (projects, tasks, jobs, a storage...); return the server."""
         self.protocol.start()
         self._routes()
         self._seed()
         return self
 
     def stop(self) -> None:
+        """Stop serving and close every connection."""
         self.protocol.stop()
 
     def __enter__(self) -> BackendServer:
@@ -113,18 +151,49 @@ class BackendServer:
 
     @property
     def url(self) -> str:
+        """The base URL, ``http://127.0.0.1:<port>``."""
         return str(self.protocol.url)
+
+    # -- faults and recording ----------------------------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Seconds waited before every answer (settable)."""
+        return self.protocol.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.protocol.latency = seconds
+
+    def inject(self, method: str, path_regex: str, *faults: Fault) -> None:
+        """Queue ``faults`` for requests matching ``method`` and ``path_regex``, consumed in order.
+
+        See [`ProtocolServer.inject`][synapse_client.testing.protocol_server.ProtocolServer.inject].
+        """
+        self.protocol.inject(method, path_regex, *faults)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order."""
+        return self.protocol.requests
+
+    def requests_for(self, method: str, path_regex: str) -> list[RecordedRequest]:
+        """The requests whose method and path match (``"*"`` for any method)."""
+        return self.protocol.requests_for(method, path_regex)
 
     # -- state helpers -----------------------------------------------------------------------------------------------
 
     def next_id(self) -> int:
+        """Return a fresh record id."""
         with self.lock:
             return next(self.ids)
 
     def table(self, name: str) -> dict[str, dict[str, Any]]:
+        """Return the records of one resource (``"jobs"``, ``"tasks"``...) by id, to seed or inspect."""
         return self.tables.setdefault(name, {})
 
     def add(self, name: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Add a record to a resource (an ``id`` is given when missing); return it."""
         with self.lock:
             if "id" not in record:
                 record["id"] = self.next_id()
@@ -132,6 +201,7 @@ class BackendServer:
         return record
 
     def get(self, name: str, pk: str) -> dict[str, Any]:
+        """Return one record, or raise [`HttpError`][synapse_client.testing.backend_server.HttpError] 404."""
         with self.lock:
             record = self.table(name).get(pk)
         if record is None:
@@ -140,7 +210,7 @@ class BackendServer:
 
     def store_file(self, name: str, content: bytes) -> dict[str, Any]:
         """Keep a data file; return its record ``{id, checksum, size, url}``."""
-        checksum = hashlib.sha1(content).hexdigest()
+        checksum = hashlib.sha1(content, usedforsecurity=False).hexdigest()
         with self.lock:
             existing = self.files_by_checksum.get(checksum)
             if existing is not None:
@@ -280,8 +350,8 @@ class BackendServer:
         self.add("task_tags", {"id": 2, "name": "easy", "project": 1})
         self.add("plugins", {"id": 1, "code": "yolo-export", "name": "YOLO export", "category": "export"})
         self.add("plugin_releases", {"id": 1, "plugin": 1, "version": "0.9.0"})
-        self.add("jobs", {"id": 1, "status": "running", "progress_record": None, "metrics_record": None})
-        self.add("jobs", {"id": 2, "status": "succeeded", "result": {"ok": True}})
+        self.add("jobs", {"id": 1, "status": "RUNNING", "progress_record": None, "metrics_record": None})
+        self.add("jobs", {"id": 2, "status": "SUCCEEDED", "result": {"ok": True}})
         self.console_logs["1"] = [f"line {i}" for i in range(5)]
         self.add("serve_applications", {"id": 1, "name": "yolo", "agent": 2})
         self.add(
@@ -422,7 +492,7 @@ class BackendServer:
         missing = {key: ["This field is required."] for key in ("agent", "action") if key not in body}
         if missing:
             raise HttpError(400, missing)
-        job = self.add("jobs", {"status": "pending", "plugin": plugin["id"], "action": body["action"],
+        job = self.add("jobs", {"status": "PENDING", "plugin": plugin["id"], "action": body["action"],
                                 "params": body.get("params", {})})  # fmt: skip
         return {"job_id": job["id"]}
 
@@ -431,9 +501,9 @@ class BackendServer:
         if "file" not in fields:
             raise HttpError(400, {"file": ["No file was submitted."]})
         filename, content = fields.pop("file")
-        record = {key: bytes(value[1]).decode() for key, value in fields.items()}
+        record: dict[str, Any] = {key: bytes(value[1]).decode() for key, value in fields.items()}
         record.update({"file_name": filename, "file_size": len(content),
-                       "file_sha1": hashlib.sha1(content).hexdigest()})  # fmt: skip
+                       "file_sha1": hashlib.sha1(content, usedforsecurity=False).hexdigest()})  # fmt: skip
         return json_reply(self.add("plugin_releases", record), 201)
 
     def _update_job(self, request: Any, pk: str) -> Any:
@@ -443,7 +513,8 @@ class BackendServer:
         unknown = sorted(set(body) - allowed)
         if unknown:
             raise HttpError(400, {key: ["Unknown field."] for key in unknown})
-        if "status" in body and body["status"] not in ("pending", "running", "stopped", "succeeded", "failed"):
+        # The current platform spells statuses in upper case (older records in lower case stay readable).
+        if "status" in body and body["status"] not in ("PENDING", "RUNNING", "STOPPED", "SUCCEEDED", "FAILED"):
             raise HttpError(400, {"status": [f'"{body["status"]}" is not a valid choice.']})
         with self.lock:
             job.update(body)
@@ -506,7 +577,7 @@ class BackendServer:
             if uid is None:
                 if start != 0:
                     raise HttpError(400, {"detail": "Offsets do not match", "offset": 0})
-                uid = hashlib.md5(str(self.next_id()).encode()).hexdigest()
+                uid = hashlib.md5(str(self.next_id()).encode(), usedforsecurity=False).hexdigest()
                 path = self.storage_dir / "uploads" / uid
                 path.write_bytes(b"")
                 self.uploads[uid] = {"id": uid, "path": str(path), "offset": 0, "total": total,
@@ -537,7 +608,7 @@ class BackendServer:
                 raise HttpError(400, {"detail": "Upload has already been marked as complete"})
             if upload["offset"] != upload["total"]:
                 raise HttpError(400, {"detail": "Upload is incomplete", "offset": upload["offset"]})
-            digest = hashlib.md5()
+            digest = hashlib.md5(usedforsecurity=False)
             with open(upload["path"], "rb") as file:
                 for block in iter(lambda: file.read(1 << 20), b""):
                     digest.update(block)
