@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from synapse_testkit.pathfarm import path_without
 
 ROOT = Path(__file__).resolve().parents[1]

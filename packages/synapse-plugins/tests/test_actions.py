@@ -5,7 +5,6 @@ import sys
 import textwrap
 
 import pytest
-from synapse_testkit.plugin_factory import write_plugin
 
 from synapse_plugins import (
     Action,
@@ -19,6 +18,7 @@ from synapse_plugins import (
 )
 from synapse_plugins.actions import default_method, method_for
 from synapse_plugins.testing import run_action
+from synapse_testkit.plugin_factory import write_plugin
 
 NEW_ACTION = """
 from pydantic import BaseModel, Field

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from synapse_testkit.plugin_factory import write_plugin
 
 from synapse_plugins.cli import cli
 from synapse_plugins.templates import CATEGORY_ACTIONS
+from synapse_testkit.plugin_factory import write_plugin
 
 CATEGORIES = sorted(c for c in CATEGORY_ACTIONS if c not in ("export", "upload"))
 

@@ -4,10 +4,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from synapse_testkit.plugin_factory import write_plugin
 
 from synapse_plugins import PluginConfigError, load_plugin_config
 from synapse_plugins.config import CONFIG_FILE_NAMES
+from synapse_testkit.plugin_factory import write_plugin
 
 VALID = """\
 code: yolo-export

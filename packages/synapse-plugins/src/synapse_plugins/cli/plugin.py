@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -21,6 +21,9 @@ from ..categories import PluginCategory
 from ._output import EXIT_FAILED, EXIT_INTERRUPTED, echo_json, fail, reporting_errors
 from .params import parse_params
 from .settings import resolve
+
+if TYPE_CHECKING:
+    from ..execution import Method
 
 __all__ = ["plugin"]
 
@@ -153,8 +156,8 @@ def run(  # noqa: PLR0917 - click passes every option as a parameter
                 logger = make_logger(job_id=job_id, host=host, token=token, tenant=tenant, console=not as_json)
                 result = run_plugin(path, action, params, job_id=job_id, logger=logger)
             else:
-                handle = run_plugin(path, action, params, method=method, job_id=job_id, host=host, token=token,
-                                    tenant=tenant, ray_address=ray_address, wait=False)  # type: ignore[arg-type]  # fmt: skip
+                handle = run_plugin(path, action, params, method=cast("Method", method), job_id=job_id, host=host,
+                                    token=token, tenant=tenant, ray_address=ray_address, wait=False)  # fmt: skip
                 if detach:
                     click.echo(handle.id)
                     return

@@ -30,7 +30,8 @@ from typing import Any
 
 from .loggers.base import NullLogger, RunLogger
 from .progress import ProgressTracker
-from .records import LogContext, LogEntry, MetricsRecord, metrics_record, progress_record
+from .records import LogContext, LogEntry, metrics_record, progress_record
+from .records import MetricsRecord as _MetricsRecord
 
 __all__ = ["Run"]
 
@@ -57,7 +58,7 @@ class Run:
     """
 
     #: ``run.MetricsRecord(stand_by=..., success=..., failed=...)`` as the Synapse docs write it.
-    MetricsRecord = MetricsRecord
+    MetricsRecord = _MetricsRecord
 
     def __init__(
         self,
@@ -242,7 +243,7 @@ class Run:
             record = metrics_record(self._metrics)
         self._send("set_metrics", record)
 
-    def log_metrics(self, record: MetricsRecord | Mapping[str, Any], category: str) -> None:
+    def log_metrics(self, record: _MetricsRecord | Mapping[str, Any], category: str) -> None:
         """Set a category's item counts (``stand_by``, ``success``, ``failed``).
 
         Args:
@@ -255,7 +256,7 @@ class Run:
             >>> run.metrics["data_file"]
             {'stand_by': 1, 'success': 2, 'failed': 0}
         """
-        values = record.as_dict() if isinstance(record, MetricsRecord) else dict(record)
+        values = record.as_dict() if isinstance(record, _MetricsRecord) else dict(record)
         self.set_metrics(values, category)
 
     @property
