@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, BinaryIO
 
 from ._http_transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
-from .download_errors import redact_text
+from .http.redact import redact_text, truncate, url_secrets
 from .progress import ProgressReporter
 
 if TYPE_CHECKING:
@@ -74,11 +74,10 @@ def describe_error(exc: BaseException, url: str) -> str:
         ``"<ExceptionType>: <message>"``, at most 300 characters.
 
     Example:
-        >>> describe_error(ConnectionError("GET /f?sig=1 failed"), "http://h/f?sig=1")
-        'ConnectionError: GET /f?<redacted> failed'
+        >>> describe_error(ConnectionError("GET /f?sig=1234 failed"), "http://h/f?sig=1234")
+        'ConnectionError: GET /f?*** failed'
     """
-    text = f"{type(exc).__name__}: {redact_text(str(exc), url)}"
-    return text if len(text) <= 300 else text[:297] + "..."
+    return truncate(f"{type(exc).__name__}: {redact_text(str(exc), url_secrets(url))}", 300)
 
 
 def _stream_body(response: requests.Response, transfer: Transfer) -> None:

@@ -19,18 +19,18 @@ import hashlib
 import logging
 import os
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
-from .download_errors import DownloadError, DownloadTooLargeError, redact_url
+from .download_errors import DownloadError, DownloadTooLargeError
+from .http.redact import redact_url
+from .http.retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
 from .progress import NullProgress, ProgressReporter
 
 __all__ = [
-    "RETRYABLE_STATUSES",
     "DownloadOptions",
     "ResumePoint",
     "RetryPolicy",
@@ -38,13 +38,9 @@ __all__ = [
     "cache_file_name",
     "clean_url",
     "default_download_dir",
-    "parse_retry_after",
 ]
 
 logger = logging.getLogger("synapse_fileutils.download")
-
-#: Statuses worth another attempt: request timeout, rate limiting, and server-side failures.
-RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 #: Environment variable that overrides the per-user download cache folder.
 DOWNLOAD_DIR_ENV = "SYNAPSE_DOWNLOAD_DIR"
@@ -62,10 +58,11 @@ _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9_-]{1,16}$")
 class RetryPolicy:
     """How often and how patiently a download retries transient failures.
 
-    Transient failures are the statuses in :data:`RETRYABLE_STATUSES`, dropped or refused connections, timeouts and
-    truncated bodies. The wait before retry ``n`` (1-based) is a random value in
-    ``[0, min(max_backoff, backoff * 2 ** (n - 1))]`` ("full jitter"), unless the server sent ``Retry-After``, which is
-    honoured up to ``max_retry_after`` seconds.
+    Transient failures are the statuses in :data:`synapse_fileutils.http.TRANSIENT_STATUSES`, dropped or refused
+    connections, timeouts and truncated bodies. The wait before retry ``n`` (1-based) is
+    :func:`synapse_fileutils.http.backoff_delay`: a random value in ``[base / 2, base]`` with
+    ``base = min(max_backoff, backoff * 2 ** (n - 1))``, unless the server sent ``Retry-After``, which is honoured up
+    to ``max_retry_after`` seconds.
 
     Args:
         max_attempts: Requests made at most, the first included. Must be at least 1.
@@ -107,10 +104,7 @@ class RetryPolicy:
         """
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after)
-        import random
-
-        ceiling = min(self.max_backoff, self.backoff * (2 ** (retry_number - 1)))
-        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
+        return backoff_delay(retry_number, self.backoff, self.max_backoff)
 
 
 @dataclass(frozen=True)
@@ -246,37 +240,6 @@ def default_download_dir() -> Path:
         folder = Path(cache_home).expanduser() / "synapse-sdk" / "downloads"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Return a ``Retry-After`` header as seconds from now, or ``None`` if absent or unreadable.
-
-    Args:
-        value: The header value: delay seconds or an HTTP date.
-
-    Returns:
-        Seconds (never negative), or ``None``.
-
-    Example:
-        >>> parse_retry_after("2")
-        2.0
-        >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")
-        0.0
-        >>> parse_retry_after("soon") is None
-        True
-    """
-    if value is None:
-        return None
-    import email.utils
-
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -420,7 +383,7 @@ class Transfer:
             logger.info("%s: range not satisfiable; starting over", self.safe_url)
             self._restart()
             raise RetryLater(self._delay_or_fail(f"HTTP {status}", None))
-        if status in RETRYABLE_STATUSES:
+        if status in TRANSIENT_STATUSES:
             retry_after = parse_retry_after(_header(headers, "Retry-After"))
             raise RetryLater(self._delay_or_fail(f"HTTP {status}", retry_after))
         raise DownloadError("download refused", url=self.url, status=status, attempts=self.attempts)

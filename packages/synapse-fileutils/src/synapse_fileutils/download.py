@@ -39,7 +39,6 @@ from ._atomic import atomic_write, fsync_directory, release_lock, try_lock
 from ._http_async import afetch, import_aiohttp, new_session
 from ._http_sync import fetch, shared_session
 from ._http_transfer import (
-    RETRYABLE_STATUSES,
     DownloadOptions,
     ResumePoint,
     RetryPolicy,
@@ -53,8 +52,9 @@ from .download_errors import (
     DownloadError,
     DownloadInProgressError,
     DownloadTooLargeError,
-    redact_url,
 )
+from .http.redact import redact_url
+from .http.retry import TRANSIENT_STATUSES
 from .progress import ProgressCallback, ProgressReporter, resolve_progress
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ class _Partial:
     def after_failure(self, exc: BaseException) -> None:
         """Keep a resumable partial after a transient failure or an interruption; remove it after a final no."""
         definitive = isinstance(exc, DownloadTooLargeError | ChecksumMismatchError) or (
-            isinstance(exc, DownloadError) and exc.status is not None and exc.status not in RETRYABLE_STATUSES
+            isinstance(exc, DownloadError) and exc.status is not None and exc.status not in TRANSIENT_STATUSES
         )
         try:
             keep = not definitive and self.sidecar.is_file() and self.path.is_file() and self.path.stat().st_size > 0

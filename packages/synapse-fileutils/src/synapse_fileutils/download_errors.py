@@ -9,89 +9,29 @@
           └── DownloadInProgressError  (.waited)
 
 Presigned URLs carry their signature in the query string, and some URLs carry a user and password; neither may reach
-an error message, a log line or a traceback. Every URL stored on an error goes through :func:`redact_url` first.
+an error message, a log line or a traceback. Every URL stored on an error goes through
+:func:`synapse_fileutils.http.redact_url` first (re-exported here under its old name).
 
 Example:
     >>> error = DownloadError("not found", url="https://h/a.jpg?X-Amz-Signature=abc", status=404, attempts=1)
     >>> error.url
-    'https://h/a.jpg?<redacted>'
+    'https://h/a.jpg?X-Amz-Signature=***'
     >>> str(error)
-    'not found: https://h/a.jpg?<redacted> (HTTP 404, 1 attempt)'
+    'not found: https://h/a.jpg?X-Amz-Signature=*** (HTTP 404, 1 attempt)'
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from .errors import FileUtilsError
+from .http.redact import redact_url
 
 __all__ = [
     "ChecksumMismatchError",
     "DownloadError",
     "DownloadInProgressError",
     "DownloadTooLargeError",
-    "redact_text",
     "redact_url",
 ]
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` without its query string, fragment, user name and password.
-
-    The query is replaced by ``?<redacted>`` (so a reader still sees there was one); the host, port and path stay.
-
-    Args:
-        url: Any URL.
-
-    Returns:
-        The URL safe to show in a message or a log line.
-
-    Example:
-        >>> redact_url("https://user:pw@example.com:8443/a/b.zip?token=abc#frag")
-        'https://example.com:8443/a/b.zip?<redacted>'
-        >>> redact_url("http://example.com/plain.txt")
-        'http://example.com/plain.txt'
-    """
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:  # not a URL we can parse: show nothing of it rather than risk a secret
-        return "<unparseable url>"
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None:
-        netloc += f":{port}"
-    query = "<redacted>" if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-
-
-def redact_text(text: str, url: str) -> str:
-    """Remove the secret parts of ``url`` (query string, user info) wherever they appear in ``text``.
-
-    Transport libraries put the request URL in their exception messages; this cleans such a message before it is
-    stored on a :class:`DownloadError`.
-
-    Args:
-        text: A message that may quote ``url`` or parts of it.
-        url: The URL whose secrets to remove.
-
-    Returns:
-        ``text`` with the query string and user info of ``url`` replaced by ``<redacted>``.
-
-    Example:
-        >>> redact_text("failed: /a?sig=XYZ", "http://h/a?sig=XYZ")
-        'failed: /a?<redacted>'
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<redacted>"
-    secrets = [parts.query, parts.fragment]
-    if parts.username or parts.password:
-        secrets.append(parts.netloc.rpartition("@")[0])
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "<redacted>")
-    return text
 
 
 class DownloadError(FileUtilsError):
@@ -156,7 +96,7 @@ class DownloadTooLargeError(DownloadError):
     Example:
         >>> exc = DownloadTooLargeError("file too large", url="http://h/f?sig=x", max_size=10, status=200)
         >>> exc.max_size, exc.url
-        (10, 'http://h/f?<redacted>')
+        (10, 'http://h/f?sig=***')
     """
 
     def __init__(self, message: str, *, url: str, max_size: int, status: int | None = None, attempts: int = 0) -> None:
@@ -210,7 +150,7 @@ class DownloadInProgressError(DownloadError):
     Example:
         >>> error = DownloadInProgressError(url="http://h/f?sig=x", waited=600.0)
         >>> error.waited, error.url
-        (600.0, 'http://h/f?<redacted>')
+        (600.0, 'http://h/f?sig=***')
     """
 
     def __init__(self, *, url: str, waited: float) -> None:

@@ -45,7 +45,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._retry import backoff_delay
+from synapse_fileutils.http.retry import backoff_delay
+
 from ..errors import (
     BadRequestError,
     ClientError,

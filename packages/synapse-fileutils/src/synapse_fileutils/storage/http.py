@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote, urlsplit
 
-from ._paths import redact_url
+from ..http.redact import redact_url
 from .base import CHUNK_SIZE, FileEntry, ProgressCallback, Storage
 from .errors import StorageConfigError, StorageNotFoundError, StorageOperationError, StorageUnsupportedError
 

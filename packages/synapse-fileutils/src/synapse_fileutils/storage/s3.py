@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from ._paths import join_key, redact_url
+from ..http.redact import redact_url
+from ._paths import join_key
 from .base import CHUNK_SIZE, FileEntry
 from .errors import StorageConfigError
 from .remote import FsspecStorage, key_of, require_module

@@ -31,9 +31,11 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from synapse_fileutils.http import redact_url
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -44,26 +46,6 @@ __all__ = ["DEFAULT_MAX_SIZE", "FileField", "redact_url"]
 DEFAULT_MAX_SIZE = 2 * 1024**3
 
 _DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[^;,]*)*)(?P<b64>;base64)?,", re.I)
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` without credentials, query string or fragment, for messages and logs.
-
-    Args:
-        url: Any URL.
-
-    Returns:
-        The URL with ``user:password@``, ``?query`` and ``#fragment`` removed.
-
-    Example:
-        >>> redact_url("https://user:pw@bucket.example/a/b.png?X-Amz-Signature=secret")
-        'https://bucket.example/a/b.png'
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 class _RawInput:
