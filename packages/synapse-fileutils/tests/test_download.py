@@ -616,3 +616,51 @@ def test_waiting_too_long_for_another_download_is_a_typed_error(
     assert isinstance(caught.value, DownloadError)
     assert server.resource("/busy.bin").attempts == 0
     assert _files_in(tmp_path) == []
+
+
+# --- redirects: every hop checked, caller headers kept on their origin -------------------------------------------
+
+
+SECRET_HEADERS = {"Authorization": "Token tok-123456", "X-Api-Key": "key-123456", "Synapse-Access-Token": "t-123456"}
+
+
+def test_cross_origin_redirect_drops_every_caller_given_header(server, tmp_path: Path) -> None:
+    with fileserver.FileServer() as other:
+        target = other.add("/f.bin", CONTENT)
+        url = server.redirect("/go.bin", target)
+        path = download_file(url, tmp_path, headers=SECRET_HEADERS, progress=False)
+        assert path.read_bytes() == CONTENT
+        (seen,) = other.resource("/f.bin").requests
+    assert not set(seen.headers) & {"Authorization", "X-Api-Key", "Synapse-Access-Token"}
+    assert server.seen_headers[0]["X-Api-Key"] == "key-123456"  # the URL's own origin got them
+
+
+def test_same_origin_redirect_keeps_the_caller_headers(server, tmp_path: Path) -> None:
+    server.add("/f.bin", CONTENT)
+    url = server.redirect("/go.bin", "/f.bin", status=307)
+    download_file(url, tmp_path, headers=SECRET_HEADERS, progress=False)
+    assert server.resource("/f.bin").requests[0].headers["X-Api-Key"] == "key-123456"
+
+
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("file:///etc/passwd", "non-HTTP"),
+        ("/loop.bin", "more than 10 redirects"),
+        ("http://127.0.0.1:1\\@127.0.0.1:2/x", "ambiguous"),
+    ],
+)
+def test_bad_redirects_are_typed_download_errors(server, tmp_path: Path, location: str, reason: str) -> None:
+    url = server.redirect("/loop.bin", location)
+    with pytest.raises(DownloadError, match=reason) as info:
+        download_file(url + "?sig=SECRET123", tmp_path, retry=FAST_RETRY, progress=False)
+    assert info.value.attempts == 1  # a refused redirect is not retried
+    assert "SECRET123" not in str(info.value)
+    assert _files_in(tmp_path) == []
+
+
+def test_url_the_parsers_read_differently_is_refused_before_any_request(server, tmp_path: Path) -> None:
+    port = server.base_url.rsplit(":", 1)[1]
+    with pytest.raises(ValueError, match="ambiguous"):
+        download_file(f"http://127.0.0.1:1\\@127.0.0.1:{port}/f.bin", tmp_path, progress=False)
+    assert server.total_requests == 0

@@ -157,7 +157,9 @@ async def afetch(
         failure: str | None = None
         delay = 0.0
         try:
-            async with session.get(url, headers=headers, timeout=timeout, allow_redirects=True) as response:
+            async with session.get(
+                transfer.request_url, headers=headers, timeout=timeout, allow_redirects=False
+            ) as response:
                 if transfer.on_response(response.status, response.headers):
                     await _stream_body(response, transfer)
                     transfer.on_body_end()

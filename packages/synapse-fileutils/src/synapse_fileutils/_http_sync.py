@@ -152,7 +152,9 @@ def fetch(
         failure: str | None = None
         delay = 0.0
         try:
-            with session.get(url, headers=headers, stream=True, timeout=timeout, allow_redirects=True) as response:
+            with session.get(
+                transfer.request_url, headers=headers, stream=True, timeout=timeout, allow_redirects=False
+            ) as response:
                 if transfer.on_response(response.status_code, response.headers):
                     _stream_body(response, transfer)
                     transfer.on_body_end()

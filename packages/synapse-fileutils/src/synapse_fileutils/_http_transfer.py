@@ -26,7 +26,9 @@ from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
 from .download_errors import DownloadError, DownloadTooLargeError
+from .http.origin import UnsafeURLError, headers_for, origin_of
 from .http.redact import redact_url
+from .http.redirects import MAX_REDIRECTS, RedirectError, is_redirect, next_hop
 from .http.retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
 from .progress import NullProgress, ProgressReporter
 
@@ -299,6 +301,10 @@ class Transfer:
         on_validator: ValidatorCallback | None = None,
     ) -> None:
         self.url = url
+        #: Where the next request goes: :attr:`url`, or the target of the redirect being followed.
+        self.request_url = url
+        self.redirects = 0
+        self._following = False
         self.file = file
         self.options = options
         self.progress: ProgressReporter = progress if progress is not None else NullProgress()
@@ -332,10 +338,18 @@ class Transfer:
         Returns:
             Headers for the request.
         """
-        self.attempts += 1
+        if self._following:  # the next hop of a redirect is part of the same attempt
+            self._following = False
+        else:
+            self.attempts += 1
+            self.request_url, self.redirects = self.url, 0  # every attempt starts from the URL given
         headers = {"Accept-Encoding": "identity"}
         if self.options.headers:
             headers.update(self.options.headers)
+            try:  # caller-given headers (Authorization, X-Api-Key, any other) only go to the URL's own origin
+                headers = headers_for(self.request_url, origin_of(self.url), headers, self.options.headers)
+            except UnsafeURLError:
+                headers = {"Accept-Encoding": "identity"}
         if self.offset > 0 and self.validator is not None:
             headers["Range"] = f"bytes={self.offset}-"
             headers["If-Range"] = self.validator
@@ -358,6 +372,9 @@ class Transfer:
             DownloadError: The server refused the download (404, 403, ...), or the retries are used up.
         """
         self.last_status = status
+        location = _header(headers, "Location")
+        if is_redirect(status, location):
+            self._follow(status, str(location))
         if status == 200:
             if self.offset > 0:
                 logger.info("%s: server sent the whole file instead of a range; starting over", self.safe_url)
@@ -387,6 +404,27 @@ class Transfer:
             retry_after = parse_retry_after(_header(headers, "Retry-After"))
             raise RetryLater(self._delay_or_fail(f"HTTP {status}", retry_after))
         raise DownloadError("download refused", url=self.url, status=status, attempts=self.attempts)
+
+    def _follow(self, status: int, location: str) -> None:
+        """Check a redirect hop and ask the transport to send the next request there."""
+        try:
+            target, _ = next_hop(self.request_url, status, location, "GET")
+        except RedirectError as exc:
+            raise DownloadError(
+                "download refused", url=self.url, status=status, attempts=self.attempts, reason=exc.reason
+            ) from None
+        self.redirects += 1
+        if self.redirects > MAX_REDIRECTS:
+            raise DownloadError(
+                "download refused",
+                url=self.url,
+                status=status,
+                attempts=self.attempts,
+                reason=f"more than {MAX_REDIRECTS} redirects",
+            )
+        self.request_url = target
+        self._following = True
+        raise RetryLater(0.0)
 
     def write(self, data: bytes | memoryview) -> None:
         """Write body bytes to :attr:`file`, starting write-behind every :data:`WRITE_BEHIND_BYTES`.

@@ -53,6 +53,7 @@ from .download_errors import (
     DownloadInProgressError,
     DownloadTooLargeError,
 )
+from .http.origin import origin_of
 from .http.redact import redact_url
 from .http.retry import TRANSIENT_STATUSES
 from .progress import ProgressCallback, ProgressReporter, resolve_progress
@@ -103,6 +104,7 @@ def _check_url(url: str) -> None:
     if not isinstance(url, str) or urlsplit(url).scheme.lower() not in ("http", "https"):
         shown = redact_url(url) if isinstance(url, str) else type(url).__name__
         raise ValueError(f"only http and https URLs can be downloaded, got {shown}")
+    origin_of(url)  # UnsafeURLError (a ValueError) for a URL the parsers read differently
 
 
 def _target(url: str, path_download: str | os.PathLike[str] | None, name: str | None) -> Path:
