@@ -23,8 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import hashlib
 import logging
@@ -33,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping, Mutable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, overload
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import urlsplit
 
 from ._atomic import atomic_write, fsync_directory, release_lock, try_lock
 from ._http_async import afetch, import_aiohttp, new_session
@@ -720,22 +718,13 @@ def _slots_of_objs(objs: Any, files_fields: Iterable[str], is_list: bool) -> lis
 
 def _save_data_uri(uri: str, folder: Path) -> Path:
     """Decode a ``data:`` URI into a file named by its content hash (the platform sends small files inline)."""
-    import mimetypes
+    from .encoding import parse_data_uri
 
-    header, comma, payload = uri.partition(",")
-    if not comma:
-        raise ValueError("malformed data URI: no ',' after the media type")
-    params = header[len("data:") :].split(";")
-    mime = params[0] or "text/plain"
-    try:
-        data = base64.b64decode(payload, validate=True) if "base64" in params[1:] else unquote_to_bytes(payload)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"malformed data URI with media type {mime}: {exc}") from None
-    extension = mimetypes.guess_extension(mime) or ""
-    target = folder / (hashlib.md5(data, usedforsecurity=False).hexdigest() + extension)
+    decoded = parse_data_uri(uri)  # EncodingError (a ValueError) when malformed
+    target = folder / (hashlib.md5(decoded.data, usedforsecurity=False).hexdigest() + (decoded.suffix or ".bin"))
     if not target.is_file():
         with atomic_write(target) as file:
-            file.write(data)
+            file.write(decoded.data)
     return target
 
 

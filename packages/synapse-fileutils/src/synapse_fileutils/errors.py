@@ -159,12 +159,26 @@ class ArchiveLimitError(ArchiveError):
 
 
 class EncodingError(FileUtilsError, ValueError):
-    """Encoding a file failed. Also a :class:`ValueError`, which earlier releases raised.
+    """Encoding a file or decoding a ``data:`` URI failed. Also a :class:`ValueError`, which earlier releases raised.
+
+    Args:
+        message: What went wrong.
+        reason: A short code for callers that react to the kind of failure (``"malformed"``, ``"too_large"``), or
+            None.
+
+    Attributes:
+        reason: The code, or None.
 
     Example:
         >>> issubclass(EncodingError, ValueError)
         True
+        >>> EncodingError("too big", reason="too_large").reason
+        'too_large'
     """
+
+    def __init__(self, message: str = "", *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class UnknownMimeTypeError(EncodingError):
