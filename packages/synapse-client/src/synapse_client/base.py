@@ -40,7 +40,6 @@ from synapse_fileutils.http import (
     next_hop,
     origin_of,
     parse_retry_after,
-    quiet_transport_logs,
     redact_headers,
     redact_text,
     redact_url,
@@ -408,6 +407,8 @@ class BaseClient:
             origin_of(url)
         except UnsafeURLError as exc:
             raise BadRequestError(400, str(exc), method=method, url=redact_url(url)) from None
+        from synapse_fileutils.http.logs import quiet_transport_logs  # logging loads with the first request
+
         quiet_transport_logs(_secret_values(self._get_headers()))
         call_timeout = self.timeout if timeout is None else normalize_timeout(timeout)
         own_origin = self._is_own_origin(url)

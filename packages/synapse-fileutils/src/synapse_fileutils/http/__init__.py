@@ -25,7 +25,9 @@ Example:
 
 from __future__ import annotations
 
-from .logs import quiet_transport_logs
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 from .origin import Origin, UnsafeURLError, headers_for, origin_of, same_origin
 from .redact import (
     MAX_MESSAGE_LENGTH,
@@ -51,6 +53,9 @@ from .retry import (
     parse_retry_after,
     urllib3_retry,
 )
+
+if TYPE_CHECKING:
+    from .logs import quiet_transport_logs
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -83,3 +88,6 @@ __all__ = [
     "url_secrets",
     "urllib3_retry",
 ]
+
+# logging loads only when the filter is installed (the first request): keeps importing the clients cheap.
+__getattr__, __dir__ = lazy_exports(__name__, {"quiet_transport_logs": "logs"})
