@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from backend_server import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT
-from protocol_server import Fault
+from protocol_server import Fault, Stream
 
 from synapse_client.backend import (
     BackendClient,
@@ -407,6 +407,23 @@ def test_job_console_logs_and_tail(client: BackendClient) -> None:
 def test_tail_stops_at_the_stream_limits(client: BackendClient) -> None:
     with pytest.raises(RateLimitError):
         list(client.tail_job_console_logs(1, limits=StreamLimits(max_lines=2)))
+
+
+def test_tail_refuses_an_endless_line_while_reading_it(backend_server: Any, client: BackendClient) -> None:
+    sent: list[int] = []
+
+    def endless() -> Iterator[bytes]:
+        yield b"first\r\n"
+        for _ in range(10_000):  # 5 MiB without a newline, far past the 64 KiB bound below
+            sent.append(1)
+            yield b"z" * 512
+
+    backend_server.protocol.route("GET", r"/jobs/7/tail_console_logs/", lambda req: Stream(endless()))
+    lines: list[str] = []
+    with pytest.raises(RateLimitError, match="longer than"):
+        lines.extend(client.tail_job_console_logs(7, limits=StreamLimits(max_message_size=64 * 1024)))
+    assert lines == ["first"]
+    assert len(sent) < 10_000  # refused while the line was still arriving
 
 
 def test_tail_broken_stream_is_service_unavailable(backend_server: Any, client: BackendClient) -> None:
