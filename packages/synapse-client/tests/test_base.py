@@ -309,6 +309,17 @@ def test_truncated_json_in_200_is_invalid_response(protocol_server: ProtocolServ
     assert len(protocol_server.requests) == 1
 
 
+@pytest.mark.parametrize("status", [200, 400])
+def test_json_nested_too_deeply_is_a_typed_error(protocol_server: ProtocolServer, status: int) -> None:
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    protocol_server.route("GET", r"/deep/", lambda req: Reply(status, deep, {"Content-Type": "application/json"}))
+    with make_client(protocol_server) as client, pytest.raises(ClientError) as info:
+        client._get("deep/")
+    assert info.value.status == (502 if status == 200 else 400)
+    if status == 200:
+        assert "nested too deeply" in str(info.value.reason)
+
+
 # -- error mapping ------------------------------------------------------------------------------------------------
 
 

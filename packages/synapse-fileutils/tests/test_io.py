@@ -135,3 +135,11 @@ def test_temp_path_refuses_escaping_sub_paths(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("SYNAPSE_TEMP_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="relative"):
         get_temp_path(sub_path)
+
+
+@pytest.mark.parametrize(("suffix", "text"), [(".json", "[" * 100_000 + "]" * 100_000), (".yaml", "[" * 100_000)])
+def test_document_nested_too_deeply_is_a_format_error(tmp_path: Path, suffix: str, text: str) -> None:
+    path = tmp_path / f"deep{suffix}"
+    path.write_text('{"a": ' + text + "}" if suffix == ".json" else "a: " + text)
+    with pytest.raises(FileFormatError, match="nested too deeply"):
+        get_dict_from_file(path)

@@ -550,7 +550,7 @@ class BaseClient:
         if text.strip():
             try:
                 body = jsonlib.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse: keep it as text
                 body = truncate(text, _ERROR_TEXT_LIMIT)
                 reason = truncate(text.strip(), 500)
             else:
@@ -568,6 +568,13 @@ class BaseClient:
         content_type = response.headers.get("Content-Type", "").lower()
         try:
             return jsonlib.loads(content)
+        except RecursionError:
+            raise InvalidResponseError(
+                502,
+                f"JSON in a {response.status_code} response is nested too deeply to parse ({len(content)} bytes)",
+                method=method,
+                url=url,
+            ) from None
         except ValueError:
             if content_type.startswith("text/") and "json" not in content_type:
                 return response.text

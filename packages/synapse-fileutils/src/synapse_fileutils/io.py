@@ -87,6 +87,8 @@ def _load_json(path: Path, text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileFormatError(path, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from exc
+    except RecursionError:  # "[[[[..." nested deeper than the interpreter's stack: a hostile file, not a crash
+        raise FileFormatError(path, "invalid JSON: nested too deeply") from None
 
 
 def _load_yaml(path: Path, text: str) -> Any:
@@ -94,6 +96,8 @@ def _load_yaml(path: Path, text: str) -> Any:
 
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise FileFormatError(path, "invalid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
