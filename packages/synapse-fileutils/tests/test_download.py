@@ -664,3 +664,29 @@ def test_url_the_parsers_read_differently_is_refused_before_any_request(server, 
     with pytest.raises(ValueError, match="ambiguous"):
         download_file(f"http://127.0.0.1:1\\@127.0.0.1:{port}/f.bin", tmp_path, progress=False)
     assert server.total_requests == 0
+
+
+def test_retry_warnings_name_the_root_cause_not_the_transport_wrapper(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    caplog.set_level(logging.WARNING, logger="synapse_fileutils.download")
+    with pytest.raises(DownloadError) as info:
+        download_file(f"http://127.0.0.1:{free_port}/f.bin", tmp_path, retry=FAST_RETRY, progress=False)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "synapse_fileutils.download"]
+    assert len(warnings) == FAST_RETRY.max_attempts - 1
+    assert all("Connection refused" in w and "Max retries exceeded" not in w for w in warnings)
+    assert "Max retries exceeded" not in str(info.value)
+
+
+def test_library_loggers_stay_quiet_without_logging_configuration(tmp_path: Path) -> None:
+    code = (
+        "import logging, sys\n"
+        "from synapse_fileutils.logs import get_logger\n"
+        "get_logger('synapse_fileutils.download').warning('retry 1 of 5')\n"
+        "get_logger('synapse_client').warning('retry 1 of 5')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stderr == ""  # no "lastResort" output: the library does not choose where records go

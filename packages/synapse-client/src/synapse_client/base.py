@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -45,6 +45,7 @@ from synapse_fileutils.http import (
     redact_url,
     truncate,
 )
+from synapse_fileutils.http.causes import walk_causes
 
 from .__about__ import __version__
 from .errors import (
@@ -521,7 +522,9 @@ class BaseClient:
     def _emit(self, event: HttpEvent) -> None:
         import logging  # imported on first use, like requests (which imports it anyway)
 
-        logger = logging.getLogger(LOGGER_NAME)
+        from synapse_fileutils.logs import get_logger
+
+        logger = get_logger(LOGGER_NAME)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s", _format_event(event))
         if self.event_hook is not None:
@@ -843,24 +846,9 @@ def _transport_error(
     return None, False
 
 
-def _walk_causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        stack += [arg for arg in current.args if isinstance(arg, BaseException)]
-        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
-            if isinstance(linked, BaseException):
-                stack.append(linked)
-
-
 def _os_error_text(exc: BaseException) -> str | None:
     """The operating system's words for the root failure ("Connection refused", "Name or service not known")."""
-    for cause in _walk_causes(exc):
+    for cause in walk_causes(exc):
         if isinstance(cause, OSError) and cause.strerror:
             return str(cause.strerror)
     return None
@@ -870,7 +858,7 @@ def _is_read_timeout(exc: BaseException) -> bool:
     # requests raises ConnectionError (not ReadTimeout) when the read timeout hits while reading the body.
     from urllib3.exceptions import ReadTimeoutError
 
-    return any(isinstance(cause, ReadTimeoutError | TimeoutError) for cause in _walk_causes(exc))
+    return any(isinstance(cause, ReadTimeoutError | TimeoutError) for cause in walk_causes(exc))
 
 
 def _is_reset(exc: BaseException) -> bool:
@@ -886,7 +874,7 @@ def _is_reset(exc: BaseException) -> bool:
         IncompleteRead,
         ProtocolError,
     )
-    return any(isinstance(cause, lost) for cause in _walk_causes(exc))
+    return any(isinstance(cause, lost) for cause in walk_causes(exc))
 
 
 def _format_event(event: HttpEvent) -> str:

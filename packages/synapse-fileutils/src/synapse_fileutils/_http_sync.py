@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, BinaryIO
 
 from ._http_transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
+from .http.causes import describe_cause
 from .http.redact import redact_text, truncate, url_secrets
 from .progress import ProgressReporter
 
@@ -64,7 +65,10 @@ def shared_session() -> requests.Session:
 
 
 def describe_error(exc: BaseException, url: str) -> str:
-    """Return a short description of a transport exception with the URL's secrets removed.
+    """Return a short description of a transport exception's root cause, with the URL's secrets removed.
+
+    The root cause, not the wrapper's message: requests says "Max retries exceeded" even though it made one attempt
+    (our retry loop counts), which read as nonsense inside "retry 1 of 5".
 
     Args:
         exc: The exception raised by the transport.
@@ -77,7 +81,7 @@ def describe_error(exc: BaseException, url: str) -> str:
         >>> describe_error(ConnectionError("GET /f?sig=1234 failed"), "http://h/f?sig=1234")
         'ConnectionError: GET /f?*** failed'
     """
-    return truncate(f"{type(exc).__name__}: {redact_text(str(exc), url_secrets(url))}", 300)
+    return truncate(redact_text(describe_cause(exc), url_secrets(url)), 300)
 
 
 def _stream_body(response: requests.Response, transfer: Transfer) -> None:

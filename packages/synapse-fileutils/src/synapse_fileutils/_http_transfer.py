@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -30,6 +29,7 @@ from .http.origin import UnsafeURLError, headers_for, origin_of
 from .http.redact import redact_url
 from .http.redirects import MAX_REDIRECTS, RedirectError, is_redirect, next_hop
 from .http.retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
+from .logs import get_logger
 from .progress import NullProgress, ProgressReporter
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "default_download_dir",
 ]
 
-logger = logging.getLogger("synapse_fileutils.download")
+logger = get_logger("synapse_fileutils.download")
 
 #: Environment variable that overrides the per-user download cache folder.
 DOWNLOAD_DIR_ENV = "SYNAPSE_DOWNLOAD_DIR"

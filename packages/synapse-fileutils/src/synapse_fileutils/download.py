@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, MutableSequence
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from .download_errors import (
 from .http.origin import origin_of
 from .http.redact import redact_url
 from .http.retry import TRANSIENT_STATUSES
+from .logs import get_logger
 from .progress import ProgressCallback, ProgressReporter, resolve_progress
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ __all__ = [
     "shared_session",
 ]
 
-logger = logging.getLogger("synapse_fileutils.download")
+logger = get_logger("synapse_fileutils.download")
 
 T = TypeVar("T")
 

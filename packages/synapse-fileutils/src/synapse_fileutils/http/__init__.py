@@ -10,6 +10,7 @@ the plugin types, so they behave alike:
 - :mod:`~synapse_fileutils.http.origin`: "same origin" decided with the transport's own URL parser, refusing URLs the
   parsers read differently, and stripping caller-given headers off-origin;
 - :mod:`~synapse_fileutils.http.redirects`: redirects followed one checked hop at a time (:func:`next_hop`);
+- :mod:`~synapse_fileutils.http.causes`: the root failure inside a transport exception (:func:`describe_cause`);
 - :mod:`~synapse_fileutils.http.logs`: the transport libraries' loggers, filtered so their request lines carry no
   secrets.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from .causes import describe_cause, walk_causes
 from .origin import Origin, UnsafeURLError, headers_for, origin_of, same_origin
 from .redact import (
     MAX_MESSAGE_LENGTH,
@@ -71,6 +73,7 @@ __all__ = [
     "RedirectError",
     "UnsafeURLError",
     "backoff_delay",
+    "describe_cause",
     "headers_for",
     "is_redirect",
     "is_retryable_method",
@@ -87,6 +90,7 @@ __all__ = [
     "truncate",
     "url_secrets",
     "urllib3_retry",
+    "walk_causes",
 ]
 
 # logging loads only when the filter is installed (the first request): keeps importing the clients cheap.
