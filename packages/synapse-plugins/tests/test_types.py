@@ -248,3 +248,19 @@ def test_json_schema_says_string() -> None:
         sample: FileField
 
     assert Params.model_json_schema()["properties"]["sample"]["type"] == "string"
+
+
+def test_file_field_and_download_file_share_one_cache(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synapse_fileutils import download_file
+
+    monkeypatch.delenv("SYNAPSE_DOWNLOAD_DIR", raising=False)
+    monkeypatch.setenv("SYNAPSE_CACHE_DIR", str(tmp_path / "cache"))
+    server.files["/w.pt"] = b"weights"
+    field_path = _model(FileField())(sample=server.url("/w.pt?X-Amz-Signature=a")).sample
+    assert field_path.is_relative_to(tmp_path / "cache" / "downloads")
+    assert download_file(server.url("/w.pt?X-Amz-Signature=b"), progress=False) == field_path
+    assert server.hits["/w.pt"] == 1  # fetched once, whichever asked first
+    data_path = _model(FileField())(sample="data:text/plain,hi").sample
+    assert data_path.is_relative_to(tmp_path / "cache" / "data-uri")

@@ -44,7 +44,7 @@ __all__ = [
 
 logger = get_logger("synapse_fileutils.download")
 
-#: Environment variable that overrides the per-user download cache folder.
+#: Environment variable that overrides the download folder alone (superseded by ``SYNAPSE_CACHE_DIR``, still honoured).
 DOWNLOAD_DIR_ENV = "SYNAPSE_DOWNLOAD_DIR"
 
 #: After this many bytes written, the transfer asks the kernel to start writing them to disk (and to drop the pages
@@ -222,24 +222,27 @@ def cache_file_name(url: str, name: str | None = None) -> str:
 def default_download_dir() -> Path:
     """Return the per-user folder downloads are cached in, creating it (mode 0700) if needed.
 
-    The folder is ``$SYNAPSE_DOWNLOAD_DIR`` if set, else ``$XDG_CACHE_HOME/synapse-sdk/downloads``, else
-    ``~/.cache/synapse-sdk/downloads``. Never a fixed folder under ``/tmp`` that other users could prepare.
+    The folder is ``downloads`` in the per-user Synapse cache (:func:`synapse_fileutils.io.get_cache_dir`:
+    ``$SYNAPSE_CACHE_DIR``, else ``$XDG_CACHE_HOME/synapse-sdk``, else ``~/.cache/synapse-sdk``), the same cache
+    ``FileField`` uses. ``$SYNAPSE_DOWNLOAD_DIR``, the earlier variable, still wins when set. Never a fixed folder under
+    ``/tmp`` that other users could prepare.
 
     Returns:
         The cache folder.
 
     Example:
         >>> import os, tempfile
-        >>> os.environ["SYNAPSE_DOWNLOAD_DIR"] = tempfile.mkdtemp()
-        >>> default_download_dir() == Path(os.environ.pop("SYNAPSE_DOWNLOAD_DIR"))
+        >>> os.environ["SYNAPSE_CACHE_DIR"] = tempfile.mkdtemp()
+        >>> default_download_dir() == Path(os.environ.pop("SYNAPSE_CACHE_DIR")) / "downloads"
         True
     """
     override = os.environ.get(DOWNLOAD_DIR_ENV)
     if override:
         folder = Path(override).expanduser()
     else:
-        cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        folder = Path(cache_home).expanduser() / "synapse-sdk" / "downloads"
+        from .io import get_cache_dir
+
+        folder = get_cache_dir("downloads")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 

@@ -87,7 +87,9 @@ class FileField:
         timeout: Connect and read timeout of the download, in seconds.
         attempts: Requests made for one file before giving up on transient failures (5xx, 429, dropped
             connections, timeouts), with backoff between them.
-        cache_dir: Where files go; ``None`` uses synapse-fileutils' per-user download cache.
+        cache_dir: Where files go; ``None`` uses the per-user Synapse cache
+            ([`get_cache_dir`][synapse_fileutils.io.get_cache_dir], ``$SYNAPSE_CACHE_DIR`` to move it): URLs in its
+            ``downloads`` folder, shared with ``download_file``, and ``data:`` URIs in ``data-uri``.
 
     Example:
         >>> from pathlib import Path
@@ -173,11 +175,15 @@ class FileField:
     def _target_dir(self, sub: str) -> Path:
         if self.cache_dir is not None:
             folder = self.cache_dir / sub
-        else:
-            from synapse_fileutils.io import get_temp_path
+        elif sub == "downloads":  # the very cache download_file uses: a file fetched by either is fetched once
+            from synapse_fileutils.download import default_download_dir
 
-            folder = Path(get_temp_path(f"file-field/{sub}"))
-        folder.mkdir(parents=True, exist_ok=True)
+            folder = default_download_dir()
+        else:
+            from synapse_fileutils.io import get_cache_dir
+
+            folder = get_cache_dir(sub)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         return folder
 
     def _from_data_uri(self, value: str) -> Path:
