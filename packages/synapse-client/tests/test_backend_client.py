@@ -48,6 +48,21 @@ def client(backend_server: Any) -> Iterator[BackendClient]:
 # -- auth and errors ---------------------------------------------------------------------------------------------------
 
 
+def test_environment_configures_a_client_built_without_arguments(
+    backend_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNAPSE_HOST", backend_server.url)
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", ACCESS_TOKEN)
+    monkeypatch.setenv("SYNAPSE_TENANT", TENANT)
+    with BackendClient(retries=0) as from_env:
+        assert from_env.get_project(1).id == 1  # the server checks both tokens
+    with BackendClient(backend_server.url, access_token="explicit-wins", retries=0) as explicit:
+        assert explicit._get_headers()["Synapse-Access-Token"] == "Token explicit-wins"
+    monkeypatch.delenv("SYNAPSE_HOST")
+    with pytest.raises(BadRequestError, match="SYNAPSE_HOST"):
+        BackendClient()
+
+
 def test_every_auth_header_is_sent_when_set(backend_server: Any) -> None:
     with BackendClient(
         backend_server.url, access_token=ACCESS_TOKEN, token="api-t0ken-1", tenant=TENANT, agent_token="agent-t0k-2"
