@@ -27,7 +27,7 @@ __all__ = ["ACCESS_TOKEN_ENV", "HOST_ENV", "TENANT_ENV", "BackendClient"]
 #: Environment variable with the backend URL, used when ``base_url`` is not given.
 HOST_ENV = "SYNAPSE_HOST"
 #: Environment variable with the user's access token, used when ``access_token`` is not given.
-ACCESS_TOKEN_ENV = "SYNAPSE_ACCESS_TOKEN"
+ACCESS_TOKEN_ENV = "SYNAPSE_ACCESS_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 #: Environment variable with the tenant's token, used when ``tenant`` is not given.
 TENANT_ENV = "SYNAPSE_TENANT"
 
