@@ -690,3 +690,12 @@ def test_library_loggers_stay_quiet_without_logging_configuration(tmp_path: Path
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert result.stderr == ""  # no "lastResort" output: the library does not choose where records go
+
+
+def test_transport_debug_log_shows_no_signature(server, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    url = server.add("/a.pt", CONTENT)
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    download_file(url + "?X-Amz-Signature=SECRET123", tmp_path, progress=False)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any('"GET /a.pt?' in line for line in lines)  # urllib3 logged the request line...
+    assert all("SECRET123" not in line for line in lines)  # ...without the signature

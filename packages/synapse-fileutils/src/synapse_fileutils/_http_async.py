@@ -148,6 +148,9 @@ async def afetch(
 
     module = import_aiohttp()
     transient = (module.ClientError, asyncio.TimeoutError)
+    from .http.logs import quiet_transport_logs
+
+    quiet_transport_logs((options.headers or {}).values())  # urllib3's DEBUG request line shows the query string
     transfer = Transfer(url, file, options, progress, resume=resume, on_validator=on_validator)
     timeout = module.ClientTimeout(
         total=None, connect=None, sock_connect=options.connect_timeout, sock_read=options.read_timeout

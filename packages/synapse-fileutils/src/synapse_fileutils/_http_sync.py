@@ -143,6 +143,9 @@ def fetch(
     import urllib3
 
     session = session if session is not None else shared_session()
+    from .http.logs import quiet_transport_logs
+
+    quiet_transport_logs((options.headers or {}).values())  # urllib3's DEBUG request line shows the query string
     transient = (
         requests.ConnectionError,
         requests.Timeout,
