@@ -23,7 +23,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synapse_fileutils import download as download_module
 from synapse_fileutils._atomic import release_lock, try_lock
 from synapse_fileutils.download import (
     ChecksumMismatchError,
@@ -35,6 +34,7 @@ from synapse_fileutils.download import (
     default_download_dir,
     download_file,
 )
+from synapse_fileutils.download import _state as download_state
 from synapse_fileutils.errors import FileUtilsError
 from synapse_fileutils.progress import CallbackProgress, NullProgress, TerminalProgressBar, resolve_progress
 
@@ -411,7 +411,7 @@ def test_file_over_max_size_is_refused_from_content_length_without_reading_the_b
 
 
 def test_announced_size_over_max_size_is_refused_before_any_byte_is_written() -> None:
-    from synapse_fileutils._http_transfer import DownloadOptions, Transfer
+    from synapse_fileutils.download._transfer import DownloadOptions, Transfer
 
     sink = io.BytesIO()
     transfer = Transfer("http://h/f.bin?sig=secret", sink, DownloadOptions(max_size=10))
@@ -423,7 +423,7 @@ def test_announced_size_over_max_size_is_refused_before_any_byte_is_written() ->
 
 
 def test_streamed_body_over_max_size_is_refused_before_the_excess_is_written() -> None:
-    from synapse_fileutils._http_transfer import DownloadOptions, Transfer
+    from synapse_fileutils.download._transfer import DownloadOptions, Transfer
 
     sink = io.BytesIO()
     transfer = Transfer("http://h/f.bin", sink, DownloadOptions(max_size=10))
@@ -606,7 +606,7 @@ def test_waiting_too_long_for_another_download_is_a_typed_error(
     lock = _leftovers(target)[2]
     held = try_lock(lock)
     assert held is not None
-    monkeypatch.setattr(download_module, "LOCK_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(download_state, "LOCK_WAIT_SECONDS", 0.05)
     try:
         with pytest.raises(DownloadInProgressError) as caught:
             download_file(url, tmp_path, progress=False)

@@ -29,7 +29,7 @@ Every error derives from one base class, so ``except FileUtilsError`` catches an
           └── TranscodingFailedError  ffmpeg failed (.returncode, .stderr_tail)
 
     The download, storage and video families are defined next to the code that raises them
-    (``synapse_fileutils.download_errors``, ``synapse_fileutils.storage.errors``, ``synapse_fileutils.video.errors``)
+    (``synapse_fileutils.download.errors``, ``synapse_fileutils.storage.errors``, ``synapse_fileutils.video.errors``)
     and re-exported from the package root.
 
 Errors carry the data a caller needs to react (a path, an offset, a status) as attributes, and never contain secrets

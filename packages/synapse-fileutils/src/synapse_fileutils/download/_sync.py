@@ -15,10 +15,10 @@ import threading
 import time
 from typing import TYPE_CHECKING, BinaryIO
 
-from ._http_transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
-from .http.causes import describe_cause
-from .http.redact import redact_text, truncate, url_secrets
-from .progress import ProgressReporter
+from ..http.causes import describe_cause
+from ..http.redact import redact_text, truncate, url_secrets
+from ..progress import ProgressReporter
+from ._transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
 
 if TYPE_CHECKING:
     import requests
@@ -53,7 +53,7 @@ def shared_session() -> requests.Session:
             import requests
             from requests.adapters import HTTPAdapter
 
-            from .__about__ import __version__
+            from ..__about__ import __version__
 
             session = requests.Session()
             adapter = HTTPAdapter(pool_connections=16, pool_maxsize=POOL_SIZE, max_retries=0)
@@ -129,7 +129,7 @@ def fetch(
     Example:
         >>> import io
         >>> from synapse_fileutils.progress import NullProgress
-        >>> from synapse_fileutils._http_transfer import RetryPolicy
+        >>> from synapse_fileutils.download import RetryPolicy
         >>> fetch(
         ...     "http://127.0.0.1:9/none",
         ...     io.BytesIO(),
@@ -137,13 +137,13 @@ def fetch(
         ...     NullProgress(),
         ... )  # doctest: +IGNORE_EXCEPTION_DETAIL
         Traceback (most recent call last):
-        synapse_fileutils.download_errors.DownloadError: download failed
+        synapse_fileutils.download.errors.DownloadError: download failed
     """
     import requests
     import urllib3
 
     session = session if session is not None else shared_session()
-    from .http.logs import quiet_transport_logs
+    from ..http.logs import quiet_transport_logs
 
     quiet_transport_logs((options.headers or {}).values())  # urllib3's DEBUG request line shows the query string
     transient = (

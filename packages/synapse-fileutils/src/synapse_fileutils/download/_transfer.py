@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
-from .download_errors import DownloadError, DownloadTooLargeError
-from .http.origin import UnsafeURLError, headers_for, origin_of
-from .http.redact import redact_url
-from .http.redirects import MAX_REDIRECTS, RedirectError, is_redirect, next_hop
-from .http.retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
-from .logs import get_logger
-from .progress import NullProgress, ProgressReporter
+from ..http.origin import UnsafeURLError, headers_for, origin_of
+from ..http.redact import redact_url
+from ..http.redirects import MAX_REDIRECTS, RedirectError, is_redirect, next_hop
+from ..http.retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
+from ..logs import get_logger
+from ..progress import NullProgress, ProgressReporter
+from .errors import DownloadError, DownloadTooLargeError
 
 __all__ = [
     "DownloadOptions",
@@ -240,7 +240,7 @@ def default_download_dir() -> Path:
     if override:
         folder = Path(override).expanduser()
     else:
-        from .io import get_cache_dir
+        from ..io import get_cache_dir
 
         folder = get_cache_dir("downloads")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -267,7 +267,7 @@ class Transfer:
     headers, :meth:`wrote` after writing body bytes to :attr:`file`, :meth:`on_body_end` when the body ended, and
     :meth:`on_transport_error` when the connection failed. :meth:`on_response`, :meth:`on_body_end` and
     :meth:`on_transport_error` raise :class:`RetryLater` to ask for another attempt and
-    :class:`~synapse_fileutils.download_errors.DownloadError` when it is over.
+    :class:`~synapse_fileutils.download.errors.DownloadError` when it is over.
 
     Args:
         url: The URL to download (kept only in memory; messages use the redacted form).
