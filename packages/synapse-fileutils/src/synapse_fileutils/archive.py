@@ -288,7 +288,7 @@ def _bounded_tarinfo() -> type[tarfile.TarInfo]:
     )
 
     class BoundedTarInfo(tarfile.TarInfo):
-        def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
+        def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
             if self.type in extension_types and self.size > MAX_TAR_HEADER_SIZE:
                 raise ArchiveLimitError(
                     "max_tar_header_size", self.size, MAX_TAR_HEADER_SIZE, path=getattr(tarfile, "name", None)

@@ -9,7 +9,7 @@ from urllib3.util import Retry
 __all__ = ["CappedRetry"]
 
 
-class CappedRetry(Retry):  # type: ignore[misc]
+class CappedRetry(Retry):
     """A :class:`~urllib3.util.Retry` that waits at most ``max_retry_after`` seconds for a ``Retry-After``."""
 
     def __init__(self, *args: Any, max_retry_after: float = 60.0, **kwargs: Any) -> None:
@@ -18,7 +18,7 @@ class CappedRetry(Retry):  # type: ignore[misc]
 
     def new(self, **kwargs: Any) -> CappedRetry:
         kwargs.setdefault("max_retry_after", self.max_retry_after)
-        return super().new(**kwargs)  # type: ignore[no-any-return]
+        return super().new(**kwargs)
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)

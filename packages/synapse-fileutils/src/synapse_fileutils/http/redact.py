@@ -115,7 +115,7 @@ def _redact_key_values(text: str) -> str:
     return "".join(pieces)
 
 
-def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
+def redact_text(text: object, secrets: Iterable[str | None] = ()) -> str:
     """Replace every secret found in free text with ``***``.
 
     Covers auth schemes (``Token xxx``, ``Bearer xxx``), ``key=value`` and ``"key": "value"`` pairs whose key names a
@@ -149,7 +149,7 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
     return _SCHEME_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 
-def url_secrets(url: str) -> list[str]:
+def url_secrets(url: object) -> list[str]:
     """Return the parts of ``url`` that may hold secrets: its user info, query string and fragment.
 
     Transport libraries quote parts of the request URL in their messages (``GET /a?sig=... HTTP/1.1``); pass these to
@@ -176,7 +176,7 @@ def url_secrets(url: str) -> list[str]:
     return sorted((part for part in (query, userinfo, fragment) if part), key=len, reverse=True)
 
 
-def redact_url(url: str) -> str:
+def redact_url(url: object) -> str:
     """Return ``url`` safe to show: user info, query values and fragment replaced with ``***``; never raises.
 
     This is the one URL redaction of every Synapse package. The scheme, host, port and path stay, so the URL still
