@@ -36,7 +36,7 @@ from synapse_client.errors import (
     ServiceUnavailableError,
 )
 from synapse_client.network import StreamLimits
-from synapse_client.testing import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT, Fault
+from synapse_client.testing import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT, Fault, Stream
 
 
 @pytest.fixture
@@ -46,6 +46,21 @@ def client(backend_server: Any) -> Iterator[BackendClient]:
 
 
 # -- auth and errors ---------------------------------------------------------------------------------------------------
+
+
+def test_environment_configures_a_client_built_without_arguments(
+    backend_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNAPSE_HOST", backend_server.url)
+    monkeypatch.setenv("SYNAPSE_ACCESS_TOKEN", ACCESS_TOKEN)
+    monkeypatch.setenv("SYNAPSE_TENANT", TENANT)
+    with BackendClient(retries=0) as from_env:
+        assert from_env.get_project(1).id == 1  # the server checks both tokens
+    with BackendClient(backend_server.url, access_token="explicit-wins", retries=0) as explicit:
+        assert explicit._get_headers()["Synapse-Access-Token"] == "Token explicit-wins"
+    monkeypatch.delenv("SYNAPSE_HOST")
+    with pytest.raises(BadRequestError, match="SYNAPSE_HOST"):
+        BackendClient()
 
 
 def test_every_auth_header_is_sent_when_set(backend_server: Any) -> None:
@@ -407,6 +422,23 @@ def test_job_console_logs_and_tail(client: BackendClient) -> None:
 def test_tail_stops_at_the_stream_limits(client: BackendClient) -> None:
     with pytest.raises(RateLimitError):
         list(client.tail_job_console_logs(1, limits=StreamLimits(max_lines=2)))
+
+
+def test_tail_refuses_an_endless_line_while_reading_it(backend_server: Any, client: BackendClient) -> None:
+    sent: list[int] = []
+
+    def endless() -> Iterator[bytes]:
+        yield b"first\r\n"
+        for _ in range(10_000):  # 5 MiB without a newline, far past the 64 KiB bound below
+            sent.append(1)
+            yield b"z" * 512
+
+    backend_server.protocol.route("GET", r"/jobs/7/tail_console_logs/", lambda req: Stream(endless()))
+    lines: list[str] = []
+    with pytest.raises(RateLimitError, match="longer than"):
+        lines.extend(client.tail_job_console_logs(7, limits=StreamLimits(max_message_size=64 * 1024)))
+    assert lines == ["first"]
+    assert len(sent) < 10_000  # refused while the line was still arriving
 
 
 def test_tail_broken_stream_is_service_unavailable(backend_server: Any, client: BackendClient) -> None:

@@ -240,3 +240,27 @@ def test_memory_stays_within_two_chunks(backend_server: Any, tmp_path: Path) -> 
     peak = json.loads(result.stdout)["peak"]
     assert peak <= 2 * chunk
     assert backend_server.chunk_bytes_received == path.stat().st_size
+
+
+def test_server_that_rewinds_after_each_acknowledgement_cannot_make_the_upload_loop(
+    backend_server: Any, client: BackendClient, tmp_path: Path
+) -> None:
+    # Accepts chunk 1, then forgets it (offset back to 0) on every second chunk: each step forward resets a
+    # consecutive-failure guard, so only a bound on total work ends this.
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(4 * CHUNK))
+
+    def rewinding(request: Any, uid: str) -> Any:
+        reply = backend_server._put_chunk(request, uid)
+        with backend_server.lock:
+            upload = backend_server.uploads[uid]
+            if upload["offset"] >= 2 * CHUNK:
+                upload["offset"] = 0
+                Path(upload["path"]).write_bytes(b"")
+        return reply
+
+    backend_server._route("PUT", r"/chunked_upload/(?P<uid>[0-9a-f]+)/", rewinding)
+    with pytest.raises(ServerError, match="does not converge"):
+        client.create_chunked_upload(path, chunk_size=CHUNK, progress=False, retries=3)
+    puts = backend_server.protocol.requests_for("PUT", r"/chunked_upload/.*")
+    assert len(puts) <= 2 + 2 * 4  # a handful of chunks, not an endless loop

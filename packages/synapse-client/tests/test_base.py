@@ -30,8 +30,9 @@ from synapse_client import (
     ServerError,
     ServiceUnavailableError,
 )
-from synapse_client._retry import backoff_delay, parse_retry_after
 from synapse_client.testing import Fault, ProtocolServer, RecordedRequest, Reply, Stream, json_reply
+from synapse_fileutils.http import MAX_REDIRECTS
+from synapse_fileutils.http.retry import backoff_delay, parse_retry_after
 
 TOKEN = "tok_9f8e7d6c5b4a3210fedcba"
 
@@ -308,6 +309,17 @@ def test_truncated_json_in_200_is_invalid_response(protocol_server: ProtocolServ
     assert len(protocol_server.requests) == 1
 
 
+@pytest.mark.parametrize("status", [200, 400])
+def test_json_nested_too_deeply_is_a_typed_error(protocol_server: ProtocolServer, status: int) -> None:
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    protocol_server.route("GET", r"/deep/", lambda req: Reply(status, deep, {"Content-Type": "application/json"}))
+    with make_client(protocol_server) as client, pytest.raises(ClientError) as info:
+        client._get("deep/")
+    assert info.value.status == (502 if status == 200 else 400)
+    if status == 200:
+        assert "nested too deeply" in str(info.value.reason)
+
+
 # -- error mapping ------------------------------------------------------------------------------------------------
 
 
@@ -376,7 +388,7 @@ def test_tokens_never_reach_errors_reprs_or_logs(
         assert TOKEN not in text
         assert "qs-secret-123456" not in text
         assert "acme-tenant-01" not in text
-    assert "page=2" in error.url
+    assert error.url.endswith("/secret?access_token=***&page=***")  # every query value hidden, keys kept
     assert any("-> GET" in record.getMessage() for record in caplog.records)
     assert any("<- 403 GET" in record.getMessage() for record in caplog.records)
     # the server did receive the real credentials
@@ -403,6 +415,47 @@ def test_redirect_to_other_origin_drops_auth_headers(protocol_server: ProtocolSe
     assert landed.header("SYNAPSE-Tenant") is None
     final = protocol_server.requests_for("GET", r"/final")[0]
     assert final.header("Authorization") == f"Token {TOKEN}"
+
+
+def test_redirect_to_other_origin_drops_every_caller_given_header(protocol_server: ProtocolServer) -> None:
+    with ProtocolServer() as other:
+        other.route("GET", r"/landing", json={"landed": True})
+        protocol_server.route("GET", r"/go", lambda req: Reply(302, "", {"Location": other.url_for("landing")}))
+        with make_client(protocol_server) as client:
+            assert client._get("go", headers={"X-Api-Key": "key-123456", "SYNAPSE-Access-Token": "t-123456"}) == {
+                "landed": True
+            }
+        (landed,) = other.requests
+    first = protocol_server.requests_for("GET", r"/go")[0]
+    assert first.header("X-Api-Key") == "key-123456"  # the caller's own origin gets them
+    assert landed.header("X-Api-Key") is None
+    assert landed.header("SYNAPSE-Access-Token") is None
+    assert landed.header("Authorization") is None
+
+
+def test_redirect_that_parsers_read_differently_is_refused(protocol_server: ProtocolServer) -> None:
+    with ProtocolServer() as other:
+        other.route("GET", r"/x", json={"stolen": True})
+        ambiguous = f"http://127.0.0.1:{other.port}\\@127.0.0.1:{protocol_server.port}/x"
+        protocol_server.route("GET", r"/go", lambda req: Reply(302, "", {"Location": ambiguous}))
+        with make_client(protocol_server) as client:
+            with pytest.raises(BadRequestError, match="ambiguous"):
+                client._get("go")
+            with pytest.raises(BadRequestError, match="ambiguous"):
+                client._get(ambiguous)  # asked for directly, too
+        assert other.requests == []
+
+
+def test_transport_debug_lines_carry_no_signature_or_path_token(
+    protocol_server: ProtocolServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    protocol_server.route("GET", r"/agents/.*", json={})
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    with make_client(protocol_server) as client:
+        client._get(f"agents/{TOKEN}/connect/", params={"X-Amz-Signature": "sig-abcdef123456"})
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("urllib3")]
+    assert any('"GET /agents/' in line for line in lines)  # urllib3 did log the request line
+    assert all(TOKEN not in line and "sig-abcdef123456" not in line for line in lines)
 
 
 def test_absolute_url_to_other_origin_gets_no_auth(protocol_server: ProtocolServer) -> None:
@@ -481,7 +534,7 @@ def test_redirect_loop_and_non_http_redirect_are_refused(protocol_server: Protoc
     with make_client(protocol_server) as client:
         with pytest.raises(InvalidResponseError, match="redirects"):
             client._get("loop")
-        assert len(protocol_server.requests) == 6  # the first request and 5 redirects
+        assert len(protocol_server.requests) == 1 + MAX_REDIRECTS  # the first request and every redirect allowed
         with pytest.raises(BadRequestError, match="non-HTTP"):
             client._get("ftp")
 

@@ -78,7 +78,7 @@ def test_url_and_reason_and_body_are_redacted() -> None:
         method="POST",
         url="https://bob:pw@api.example.com/x?access_token=zzz&page=2",
     )
-    assert error.url == "https://***@api.example.com/x?access_token=***&page=2"
+    assert error.url == "https://***@api.example.com/x?access_token=***&page=***"
     assert error.reason == "rejected Token ***"
     assert error.body == {"token": "***", "detail": "password=***"}
     text = str(error) + repr(error)

@@ -113,6 +113,17 @@ def test_next_url_to_another_port_is_refused(protocol_server: ProtocolServer) ->
         list(items)
 
 
+def test_next_url_that_parsers_read_differently_is_refused(protocol_server: ProtocolServer) -> None:
+    # urlsplit reads host 127.0.0.1 at our port; urllib3 (what requests connects with) reads the other server's port.
+    with ProtocolServer() as other:
+        serve_items(protocol_server, 20, next_base=f"http://127.0.0.1:{other.port}\\@127.0.0.1:{protocol_server.port}")
+        items = TokenClient(protocol_server.url)._list("api/items/", list_all=True, page_size=10)
+        with pytest.raises(InvalidResponseError, match="leaves the client's origin"):
+            list(items)
+        assert other.requests == []  # the token never went to the other port
+    assert len(protocol_server.requests) == 1
+
+
 def test_pagination_loop_is_detected(protocol_server: ProtocolServer) -> None:
     protocol_server.route(
         "GET",

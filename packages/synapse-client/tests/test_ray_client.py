@@ -83,6 +83,27 @@ def running_job(client: RayClient) -> Iterator[str]:
         client.stop_job(job_id, wait=True)
 
 
+@pytest.mark.parametrize(
+    ("ray_address", "expected"),
+    [
+        ("http://10.1.2.3:8265", "http://10.1.2.3:8265"),
+        ("https://ray.example.com", "https://ray.example.com"),
+        ("auto", "http://127.0.0.1:8265"),  # what ray.init reads, not a dashboard
+        ("ray://10.1.2.3:10001", "http://127.0.0.1:8265"),
+        (None, "http://127.0.0.1:8265"),
+    ],
+)
+def test_ray_address_is_the_default_dashboard(
+    monkeypatch: pytest.MonkeyPatch, ray_address: str | None, expected: str
+) -> None:
+    if ray_address is None:
+        monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("RAY_ADDRESS", ray_address)
+    assert RayClient().base_url == expected
+    assert RayClient("http://127.0.0.1:9999").base_url == "http://127.0.0.1:9999"  # an explicit URL wins
+
+
 def test_submit_and_get_job_returns_typed_record(client: RayClient, counter_job: dict[str, object]) -> None:
     job = counter_job["job"]
     assert isinstance(job, JobDetails)

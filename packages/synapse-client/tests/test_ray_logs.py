@@ -126,6 +126,35 @@ def test_a_line_longer_than_max_message_size_is_429() -> None:
         cursor.feed("678901")
 
 
+def test_an_endless_line_in_small_chunks_is_kept_in_linear_time() -> None:
+    # 16 MiB in 512-character chunks: rejoining the partial line per chunk would copy ~256 GiB and never finish.
+    cursor = LogCursor(max_line_chars=32 * 1024 * 1024)
+    piece = "x" * 512
+    for _ in range(32 * 1024):
+        assert cursor.feed(piece) == []
+    assert cursor.feed("\nnext") == [piece * 32 * 1024]
+    assert cursor.flush() == ["next"]
+
+
+def test_an_endless_line_is_refused_before_the_piece_over_the_bound_is_kept() -> None:
+    cursor = LogCursor(max_line_chars=1000)
+    for _ in range(3):
+        cursor.feed("y" * 300)
+    with pytest.raises(RateLimitError, match="longer than 1000"):
+        cursor.feed("y" * 300)
+
+
+@given(st.lists(st.text(alphabet="ab\n", max_size=20), max_size=20))
+def test_any_chunking_yields_the_lines_of_the_whole_text(chunks: list[str]) -> None:
+    cursor = LogCursor()
+    lines = [line for chunk in chunks for line in cursor.feed(chunk)] + cursor.flush()
+    whole = "".join(chunks)
+    expected = whole.split("\n")
+    if expected[-1] == "":
+        expected.pop()
+    assert lines == expected
+
+
 def test_closing_the_generator_closes_the_connection() -> None:
     log = ReplayingLog(["a\nb\nc\n", "d\n", "e\n"])
     tail = follow_log(log.open, log.status, lambda: "", backoff=0)

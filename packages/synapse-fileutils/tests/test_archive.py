@@ -469,3 +469,31 @@ def test_errors_share_the_package_base() -> None:
     assert issubclass(UnsafeArchiveError, ArchiveError)
     assert issubclass(ArchiveLimitError, ArchiveError)
     assert issubclass(ArchiveError, FileUtilsError)
+
+
+@pytest.mark.parametrize("kind", ["gnu_long_name", "pax_record"])
+def test_oversized_tar_extension_header_is_refused_before_it_is_read(tmp_path: Path, kind: str) -> None:
+    import io
+    import tarfile
+    import tracemalloc
+
+    from synapse_fileutils.archive import MAX_TAR_HEADER_SIZE
+
+    size = 24 * 1024**2  # a few dozen KiB compressed
+    bomb = tmp_path / "bomb.tar.gz"
+    with tarfile.open(bomb, "w:gz", format=tarfile.GNU_FORMAT if kind == "gnu_long_name" else tarfile.PAX_FORMAT) as tf:
+        info = tarfile.TarInfo("a" * size if kind == "gnu_long_name" else "x.txt")
+        if kind == "pax_record":
+            info.pax_headers = {"comment": "c" * size}
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"x"))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ArchiveLimitError) as info_:
+            unarchive(bomb, tmp_path / "out")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info_.value.limit == "max_tar_header_size"
+    assert peak < 4 * MAX_TAR_HEADER_SIZE  # the declared header was never read into memory
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synapse_fileutils import download as download_module
 from synapse_fileutils._atomic import release_lock, try_lock
 from synapse_fileutils.download import (
     ChecksumMismatchError,
@@ -34,6 +33,7 @@ from synapse_fileutils.download import (
     default_download_dir,
     download_file,
 )
+from synapse_fileutils.download import _state as download_state
 from synapse_fileutils.errors import FileUtilsError
 from synapse_fileutils.progress import CallbackProgress, NullProgress, TerminalProgressBar, resolve_progress
 from synapse_testkit import fileserver
@@ -235,7 +235,7 @@ def test_errors_never_show_the_query_string(server, tmp_path: Path) -> None:
     for error in (not_found.value, refused.value):
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         assert "SECRET123" not in text
-        assert error.url.endswith("?<redacted>")
+        assert error.url.endswith("?X-Amz-Signature=***")
     assert refused.value.status is None
     assert refused.value.attempts == 4
 
@@ -411,7 +411,7 @@ def test_file_over_max_size_is_refused_from_content_length_without_reading_the_b
 
 
 def test_announced_size_over_max_size_is_refused_before_any_byte_is_written() -> None:
-    from synapse_fileutils._http_transfer import DownloadOptions, Transfer
+    from synapse_fileutils.download._transfer import DownloadOptions, Transfer
 
     sink = io.BytesIO()
     transfer = Transfer("http://h/f.bin?sig=secret", sink, DownloadOptions(max_size=10))
@@ -423,7 +423,7 @@ def test_announced_size_over_max_size_is_refused_before_any_byte_is_written() ->
 
 
 def test_streamed_body_over_max_size_is_refused_before_the_excess_is_written() -> None:
-    from synapse_fileutils._http_transfer import DownloadOptions, Transfer
+    from synapse_fileutils.download._transfer import DownloadOptions, Transfer
 
     sink = io.BytesIO()
     transfer = Transfer("http://h/f.bin", sink, DownloadOptions(max_size=10))
@@ -606,7 +606,7 @@ def test_waiting_too_long_for_another_download_is_a_typed_error(
     lock = _leftovers(target)[2]
     held = try_lock(lock)
     assert held is not None
-    monkeypatch.setattr(download_module, "LOCK_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(download_state, "LOCK_WAIT_SECONDS", 0.05)
     try:
         with pytest.raises(DownloadInProgressError) as caught:
             download_file(url, tmp_path, progress=False)
@@ -616,3 +616,86 @@ def test_waiting_too_long_for_another_download_is_a_typed_error(
     assert isinstance(caught.value, DownloadError)
     assert server.resource("/busy.bin").attempts == 0
     assert _files_in(tmp_path) == []
+
+
+# --- redirects: every hop checked, caller headers kept on their origin -------------------------------------------
+
+
+SECRET_HEADERS = {"Authorization": "Token tok-123456", "X-Api-Key": "key-123456", "Synapse-Access-Token": "t-123456"}
+
+
+def test_cross_origin_redirect_drops_every_caller_given_header(server, tmp_path: Path) -> None:
+    with fileserver.FileServer() as other:
+        target = other.add("/f.bin", CONTENT)
+        url = server.redirect("/go.bin", target)
+        path = download_file(url, tmp_path, headers=SECRET_HEADERS, progress=False)
+        assert path.read_bytes() == CONTENT
+        (seen,) = other.resource("/f.bin").requests
+    assert not set(seen.headers) & {"Authorization", "X-Api-Key", "Synapse-Access-Token"}
+    assert server.seen_headers[0]["X-Api-Key"] == "key-123456"  # the URL's own origin got them
+
+
+def test_same_origin_redirect_keeps_the_caller_headers(server, tmp_path: Path) -> None:
+    server.add("/f.bin", CONTENT)
+    url = server.redirect("/go.bin", "/f.bin", status=307)
+    download_file(url, tmp_path, headers=SECRET_HEADERS, progress=False)
+    assert server.resource("/f.bin").requests[0].headers["X-Api-Key"] == "key-123456"
+
+
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("file:///etc/passwd", "non-HTTP"),
+        ("/loop.bin", "more than 10 redirects"),
+        ("http://127.0.0.1:1\\@127.0.0.1:2/x", "ambiguous"),
+    ],
+)
+def test_bad_redirects_are_typed_download_errors(server, tmp_path: Path, location: str, reason: str) -> None:
+    url = server.redirect("/loop.bin", location)
+    with pytest.raises(DownloadError, match=reason) as info:
+        download_file(url + "?sig=SECRET123", tmp_path, retry=FAST_RETRY, progress=False)
+    assert info.value.attempts == 1  # a refused redirect is not retried
+    assert "SECRET123" not in str(info.value)
+    assert _files_in(tmp_path) == []
+
+
+def test_url_the_parsers_read_differently_is_refused_before_any_request(server, tmp_path: Path) -> None:
+    port = server.base_url.rsplit(":", 1)[1]
+    with pytest.raises(ValueError, match="ambiguous"):
+        download_file(f"http://127.0.0.1:1\\@127.0.0.1:{port}/f.bin", tmp_path, progress=False)
+    assert server.total_requests == 0
+
+
+def test_retry_warnings_name_the_root_cause_not_the_transport_wrapper(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    caplog.set_level(logging.WARNING, logger="synapse_fileutils.download")
+    with pytest.raises(DownloadError) as info:
+        download_file(f"http://127.0.0.1:{free_port}/f.bin", tmp_path, retry=FAST_RETRY, progress=False)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "synapse_fileutils.download"]
+    assert len(warnings) == FAST_RETRY.max_attempts - 1
+    assert all("Connection refused" in w and "Max retries exceeded" not in w for w in warnings)
+    assert "Max retries exceeded" not in str(info.value)
+
+
+def test_library_loggers_stay_quiet_without_logging_configuration(tmp_path: Path) -> None:
+    code = (
+        "import logging, sys\n"
+        "from synapse_fileutils.logs import get_logger\n"
+        "get_logger('synapse_fileutils.download').warning('retry 1 of 5')\n"
+        "get_logger('synapse_client').warning('retry 1 of 5')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stderr == ""  # no "lastResort" output: the library does not choose where records go
+
+
+def test_transport_debug_log_shows_no_signature(server, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    url = server.add("/a.pt", CONTENT)
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    download_file(url + "?X-Amz-Signature=SECRET123", tmp_path, progress=False)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any('"GET /a.pt?' in line for line in lines)  # urllib3 logged the request line...
+    assert all("SECRET123" not in line for line in lines)  # ...without the signature

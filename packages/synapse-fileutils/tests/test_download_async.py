@@ -330,3 +330,23 @@ def test_async_concurrent_calls_for_one_target_download_it_once(slow_server, tmp
     assert paths[0].read_bytes() == CONTENT
     assert slow_server.resource("/together.bin").bytes_sent == len(CONTENT)
     assert sorted(os.listdir(tmp_path)) == [paths[0].name]
+
+
+def test_async_cross_origin_redirect_drops_every_caller_given_header(server, tmp_path: Path) -> None:
+    headers = {"Authorization": "Token tok-123456", "X-Api-Key": "key-123456"}
+    with fileserver.FileServer() as other:
+        target = other.add("/f.bin", CONTENT)
+        url = server.redirect("/go.bin", target)
+        path = asyncio.run(adownload_file(url, tmp_path, headers=headers, progress=False))
+        assert path.read_bytes() == CONTENT
+        (seen,) = other.resource("/f.bin").requests
+    assert not set(seen.headers) & {"Authorization", "X-Api-Key"}
+
+
+def test_async_redirect_loop_and_file_scheme_are_typed_errors(server, tmp_path: Path) -> None:
+    loop = server.redirect("/loop.bin", "/loop.bin")
+    local = server.redirect("/local.bin", "file:///etc/passwd")
+    with pytest.raises(DownloadError, match="more than 10 redirects"):
+        asyncio.run(adownload_file(loop, tmp_path, retry=FAST_RETRY, progress=False))
+    with pytest.raises(DownloadError, match="non-HTTP"):
+        asyncio.run(adownload_file(local, tmp_path, retry=FAST_RETRY, progress=False))

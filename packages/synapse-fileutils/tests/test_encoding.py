@@ -132,3 +132,24 @@ def test_streaming_memory_is_flat(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert total == len("data:x/y;base64,") + 4 * size // 3
     assert peak < 2 * 1024 * 1024
+
+
+@given(st.binary(max_size=512))
+def test_percent_encoded_data_uri_decodes_to_the_same_octets(content: bytes) -> None:
+    from urllib.parse import quote_from_bytes
+
+    from synapse_fileutils.encoding import parse_data_uri
+
+    assert parse_data_uri("data:application/octet-stream," + quote_from_bytes(content)).data == content
+
+
+def test_data_uri_over_max_size_is_refused_before_decoding() -> None:
+    from synapse_fileutils.encoding import parse_data_uri
+    from synapse_fileutils.errors import EncodingError
+
+    with pytest.raises(EncodingError) as info:
+        parse_data_uri("data:;base64," + "A" * 4000, max_size=100)
+    assert info.value.reason == "too_large"
+    with pytest.raises(EncodingError) as malformed:
+        parse_data_uri("data:text/plain")
+    assert malformed.value.reason == "malformed"

@@ -135,3 +135,36 @@ def test_temp_path_refuses_escaping_sub_paths(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("SYNAPSE_TEMP_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="relative"):
         get_temp_path(sub_path)
+
+
+@pytest.mark.parametrize(("suffix", "text"), [(".json", "[" * 100_000 + "]" * 100_000), (".yaml", "[" * 100_000)])
+def test_document_nested_too_deeply_is_a_format_error(tmp_path: Path, suffix: str, text: str) -> None:
+    path = tmp_path / f"deep{suffix}"
+    path.write_text('{"a": ' + text + "}" if suffix == ".json" else "a: " + text)
+    with pytest.raises(FileFormatError, match="nested too deeply"):
+        get_dict_from_file(path)
+
+
+def test_cache_dir_is_one_per_user_root_moved_by_one_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synapse_fileutils import default_download_dir, get_cache_dir
+
+    monkeypatch.delenv("SYNAPSE_DOWNLOAD_DIR", raising=False)
+    monkeypatch.setenv("SYNAPSE_CACHE_DIR", str(tmp_path / "cache"))
+    assert get_cache_dir() == tmp_path / "cache"
+    assert default_download_dir() == tmp_path / "cache" / "downloads"
+    assert stat.S_IMODE((tmp_path / "cache").stat().st_mode) == 0o700
+    with pytest.raises(ValueError, match="inside the cache folder"):
+        get_cache_dir("../elsewhere")
+    monkeypatch.delenv("SYNAPSE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert get_cache_dir() == tmp_path / "xdg" / "synapse-sdk"
+
+
+def test_cache_dir_that_is_a_link_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synapse_fileutils import get_cache_dir
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.setenv("SYNAPSE_CACHE_DIR", str(tmp_path / "link"))
+    with pytest.raises(FileUtilsError, match="link or belongs to another user"):
+        get_cache_dir()

@@ -87,6 +87,49 @@ def test_bare_file_field_uses_defaults() -> None:
     assert path.read_bytes() == b"hello world"
 
 
+def test_percent_encoded_data_uri_decodes_to_octets(tmp_path: Path) -> None:
+    path = _model(FileField(cache_dir=tmp_path))(sample="data:application/octet-stream,%FF%00%80").sample
+    assert path.read_bytes() == b"\xff\x00\x80"  # RFC 2397: octets, not UTF-8 of U+00FF
+
+
+@pytest.mark.parametrize(
+    ("uri", "accepted"),
+    [
+        ("data:application/octet-stream;base64,AAECAw==", True),  # names no type: no rule can refuse it
+        ("data:application/octet-stream;name=model.pt;base64,AAECAw==", True),
+        ("data:application/octet-stream;name=notes.txt;base64,AAECAw==", False),
+        ("data:image/png;base64,AAECAw==", False),
+    ],
+)
+def test_extension_rule_on_a_data_uri_uses_its_name_then_its_media_type(
+    tmp_path: Path, uri: str, accepted: bool
+) -> None:
+    model = _model(FileField(cache_dir=tmp_path, allowed_extensions={".pt", ".onnx"}))  # the Types page example
+    if accepted:
+        assert model(sample=uri).sample.read_bytes() == b"\x00\x01\x02\x03"
+    else:
+        with pytest.raises(ValidationError) as info:
+            model(sample=uri)
+        assert info.value.errors()[0]["type"] == "file_extension"
+
+
+def test_url_with_a_bad_port_is_a_field_error_without_the_signature(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as info:
+        _model(FileField(cache_dir=tmp_path))(sample="https://bucket.example:99999/a.pt?X-Amz-Signature=topsecret")
+    assert info.value.errors()[0]["type"] == "file_source"
+    assert "topsecret" not in str(info.value)
+
+
+def test_redirect_loop_is_a_field_error(server: Any, tmp_path: Path) -> None:
+    server.redirects["/loop.bin"] = "/loop.bin"
+    with pytest.raises(ValidationError) as info:
+        _model(FileField(cache_dir=tmp_path))(sample=server.url("/loop.bin?X-Amz-Signature=topsecret"))
+    (error,) = info.value.errors()
+    assert error["type"] == "file_download"
+    assert "redirects" in error["msg"]
+    assert "topsecret" not in str(info.value)
+
+
 def test_bad_base64_is_a_field_error(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         _model(FileField(cache_dir=tmp_path))(sample="data:image/png;base64,@@not-base64@@")
@@ -205,3 +248,19 @@ def test_json_schema_says_string() -> None:
         sample: FileField
 
     assert Params.model_json_schema()["properties"]["sample"]["type"] == "string"
+
+
+def test_file_field_and_download_file_share_one_cache(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synapse_fileutils import download_file
+
+    monkeypatch.delenv("SYNAPSE_DOWNLOAD_DIR", raising=False)
+    monkeypatch.setenv("SYNAPSE_CACHE_DIR", str(tmp_path / "cache"))
+    server.files["/w.pt"] = b"weights"
+    field_path = _model(FileField())(sample=server.url("/w.pt?X-Amz-Signature=a")).sample
+    assert field_path.is_relative_to(tmp_path / "cache" / "downloads")
+    assert download_file(server.url("/w.pt?X-Amz-Signature=b"), progress=False) == field_path
+    assert server.hits["/w.pt"] == 1  # fetched once, whichever asked first
+    data_path = _model(FileField())(sample="data:text/plain,hi").sample
+    assert data_path.is_relative_to(tmp_path / "cache" / "data-uri")

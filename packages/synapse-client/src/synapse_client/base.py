@@ -21,14 +21,33 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urlsplit
+
+from synapse_fileutils.http import (
+    IDEMPOTENT_METHODS,
+    MAX_REDIRECTS,
+    REDACTED,
+    UNPROCESSED_STATUSES,
+    Origin,
+    RedirectError,
+    UnsafeURLError,
+    backoff_delay,
+    headers_for,
+    is_redirect,
+    next_hop,
+    origin_of,
+    parse_retry_after,
+    redact_headers,
+    redact_text,
+    redact_url,
+    truncate,
+)
+from synapse_fileutils.http.causes import walk_causes
 
 from .__about__ import __version__
-from ._redact import REDACTED, redact_headers, redact_text, redact_url, truncate
-from ._retry import IDEMPOTENT_METHODS, RETRY_STATUSES, backoff_delay, parse_retry_after
 from .errors import (
     BadRequestError,
     ClientError,
@@ -67,8 +86,6 @@ _MAX_TIMEOUT = 24 * 3600.0
 _ERROR_BODY_LIMIT = 64 * 1024
 #: Characters of a non-JSON error body kept in the error.
 _ERROR_TEXT_LIMIT = 4000
-_MAX_REDIRECTS = 5
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 TimeoutType = float | tuple[float, float] | None
 """A timeout: seconds for both connect and read, a ``(connect, read)`` pair, or None for the default."""
@@ -207,6 +224,10 @@ class BaseClient:
         parts = urlsplit(base_url.strip())
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             raise BadRequestError(400, "Invalid base_url: expected an http:// or https:// URL with a host")
+        try:
+            origin = origin_of(base_url.strip())
+        except UnsafeURLError as exc:
+            raise BadRequestError(400, f"Invalid base_url: {exc}") from None
         if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 20:
             raise BadRequestError(400, f"Invalid retries: expected an integer from 0 to 20, got {retries!r}")
         if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or not 0 <= backoff <= 60:
@@ -218,7 +239,7 @@ class BaseClient:
         self.max_retry_after = float(max_retry_after)
         self.event_hook = event_hook
         self._pool_maxsize = pool_maxsize
-        self._origin = _origin(self.base_url)
+        self._origin: Origin = origin
         self._session = session
         self._owns_session = session is None
         self._lock = threading.Lock()
@@ -328,7 +349,11 @@ class BaseClient:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def _is_own_origin(self, url: str) -> bool:
-        return _origin(url) == self._origin
+        """Tell whether ``url`` goes to ``base_url``'s origin, as urllib3 reads it; an ambiguous URL never does."""
+        try:
+            return origin_of(url) == self._origin
+        except UnsafeURLError:
+            return False
 
     # -- requests ----------------------------------------------------------------------------------------------------
 
@@ -379,6 +404,13 @@ class BaseClient:
         """
         method = method.upper()
         url = self._url(path)
+        try:
+            origin_of(url)
+        except UnsafeURLError as exc:
+            raise BadRequestError(400, str(exc), method=method, url=redact_url(url)) from None
+        from synapse_fileutils.http.logs import quiet_transport_logs  # logging loads with the first request
+
+        quiet_transport_logs(_secret_values(self._get_headers()))
         call_timeout = self.timeout if timeout is None else normalize_timeout(timeout)
         own_origin = self._is_own_origin(url)
         auth_headers = self._get_headers()
@@ -402,7 +434,7 @@ class BaseClient:
             try:
                 response = self._send(
                     method=method, url=url, params=params, json=json, data=data, files=files, headers=merged,
-                    auth_headers=auth_headers, timeout=call_timeout, stream=stream,
+                    caller_given=[*auth_headers, *(headers or {})], timeout=call_timeout, stream=stream,
                 )  # fmt: skip
             except Exception as exc:  # mapped to typed errors below; anything unknown is re-raised
                 error, retryable = _transport_error(exc, method, safe_url, call_timeout, secrets)
@@ -437,40 +469,44 @@ class BaseClient:
         data: Any,
         files: Any,
         headers: dict[str, str],
-        auth_headers: Mapping[str, str],
+        caller_given: list[str],
         timeout: tuple[float, float],
         stream: bool,
     ) -> requests.Response:
-        """Send one attempt, following redirects ourselves so auth headers never leave ``base_url``'s origin."""
+        """Send one attempt, following redirects ourselves so caller-given headers never leave their origin.
+
+        Every hop is checked by :func:`~synapse_fileutils.http.next_hop` (http(s) only, no URL the parsers read
+        differently); off ``base_url``'s origin, every header the caller or the client's auth supplied is dropped.
+        """
         session = self.session
         response = session.request(
             method, url, params=params, json=json, data=data, files=files, headers=headers,
             timeout=timeout, stream=stream, allow_redirects=False,
         )  # fmt: skip
-        for _ in range(_MAX_REDIRECTS):
+        for _ in range(MAX_REDIRECTS):
             location = response.headers.get("Location")
-            if response.status_code not in _REDIRECT_STATUSES or not location:
+            if not is_redirect(response.status_code, location):
                 return response
-            target = urljoin(response.url, location)
             response.close()
-            if urlsplit(target).scheme.lower() not in ("http", "https"):
-                raise BadRequestError(400, "Redirect to a non-HTTP URL refused", method=method, url=url)
-            if response.status_code == 303 or (response.status_code in (301, 302) and method not in ("GET", "HEAD")):
-                method, json, data, files = ("HEAD" if method == "HEAD" else "GET"), None, None, None
-            if not self._is_own_origin(target):
-                headers = {k: v for k, v in headers.items() if k not in auth_headers}
+            try:
+                target, new_method = next_hop(response.url, response.status_code, str(location), method)
+            except RedirectError as exc:
+                raise BadRequestError(400, f"Redirect refused: {exc.reason}", method=method, url=url) from None
+            if new_method != method:
+                method, json, data, files = new_method, None, None, None
+            headers = headers_for(target, self._origin, headers, caller_given)
             response = session.request(
                 method, target, json=json, data=data, files=files, headers=headers,
                 timeout=timeout, stream=stream, allow_redirects=False,
             )  # fmt: skip
-        if response.status_code in _REDIRECT_STATUSES:
+        if is_redirect(response.status_code, response.headers.get("Location")):
             response.close()
-            raise InvalidResponseError(502, f"More than {_MAX_REDIRECTS} redirects", method=method, url=url)
+            raise InvalidResponseError(502, f"More than {MAX_REDIRECTS} redirects", method=method, url=url)
         return response
 
     def _retry_delay(self, status: int, retry_after: float | None, attempt: int) -> float | None:
         """Seconds to wait before retrying a response with ``status``, or None to not retry it."""
-        if status not in RETRY_STATUSES:
+        if status not in UNPROCESSED_STATUSES:
             return None
         if retry_after is None:
             return backoff_delay(attempt, self.backoff)
@@ -486,7 +522,9 @@ class BaseClient:
     def _emit(self, event: HttpEvent) -> None:
         import logging  # imported on first use, like requests (which imports it anyway)
 
-        logger = logging.getLogger(LOGGER_NAME)
+        from synapse_fileutils.logs import get_logger
+
+        logger = get_logger(LOGGER_NAME)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s", _format_event(event))
         if self.event_hook is not None:
@@ -515,7 +553,7 @@ class BaseClient:
         if text.strip():
             try:
                 body = jsonlib.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse: keep it as text
                 body = truncate(text, _ERROR_TEXT_LIMIT)
                 reason = truncate(text.strip(), 500)
             else:
@@ -533,6 +571,13 @@ class BaseClient:
         content_type = response.headers.get("Content-Type", "").lower()
         try:
             return jsonlib.loads(content)
+        except RecursionError:
+            raise InvalidResponseError(
+                502,
+                f"JSON in a {response.status_code} response is nested too deeply to parse ({len(content)} bytes)",
+                method=method,
+                url=url,
+            ) from None
         except ValueError:
             if content_type.startswith("text/") and "json" not in content_type:
                 return response.text
@@ -699,18 +744,6 @@ class BaseClient:
 # -- helpers ---------------------------------------------------------------------------------------------------------
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if port is None:
-        port = {"http": 80, "https": 443}.get(scheme)
-    return (scheme, (parts.hostname or "").lower(), port)
-
-
 def _with_query(url: str, params: Mapping[str, Any] | None) -> str:
     """The URL with ``params`` appended, as requests will send it (for logs and errors only)."""
     if not params:
@@ -813,24 +846,9 @@ def _transport_error(
     return None, False
 
 
-def _walk_causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        stack += [arg for arg in current.args if isinstance(arg, BaseException)]
-        for linked in (current.__cause__, current.__context__, getattr(current, "reason", None)):
-            if isinstance(linked, BaseException):
-                stack.append(linked)
-
-
 def _os_error_text(exc: BaseException) -> str | None:
     """The operating system's words for the root failure ("Connection refused", "Name or service not known")."""
-    for cause in _walk_causes(exc):
+    for cause in walk_causes(exc):
         if isinstance(cause, OSError) and cause.strerror:
             return str(cause.strerror)
     return None
@@ -840,7 +858,7 @@ def _is_read_timeout(exc: BaseException) -> bool:
     # requests raises ConnectionError (not ReadTimeout) when the read timeout hits while reading the body.
     from urllib3.exceptions import ReadTimeoutError
 
-    return any(isinstance(cause, ReadTimeoutError | TimeoutError) for cause in _walk_causes(exc))
+    return any(isinstance(cause, ReadTimeoutError | TimeoutError) for cause in walk_causes(exc))
 
 
 def _is_reset(exc: BaseException) -> bool:
@@ -856,7 +874,7 @@ def _is_reset(exc: BaseException) -> bool:
         IncompleteRead,
         ProtocolError,
     )
-    return any(isinstance(cause, lost) for cause in _walk_causes(exc))
+    return any(isinstance(cause, lost) for cause in walk_causes(exc))
 
 
 def _format_event(event: HttpEvent) -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._redact import redact_json, redact_text, redact_url, truncate
+from synapse_fileutils.http.redact import redact_json, redact_text, redact_url, truncate
 
 __all__ = [
     "AuthenticationError",

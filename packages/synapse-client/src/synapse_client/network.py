@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._redact import MAX_MESSAGE_LENGTH, redact_text, truncate
+from synapse_fileutils.http.redact import MAX_MESSAGE_LENGTH, redact_text, truncate
+
 from .errors import BadRequestError, RateLimitError
 
 __all__ = [

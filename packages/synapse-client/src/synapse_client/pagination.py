@@ -18,7 +18,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urljoin
 
-from ._redact import redact_url
+from synapse_fileutils.http.redact import redact_url
+
 from .errors import InvalidResponseError
 
 if TYPE_CHECKING:

@@ -35,7 +35,7 @@ from .errors import (
     UnknownMimeTypeError,
     UnsafeArchiveError,
 )
-from .io import get_dict_from_file, get_temp_path
+from .io import get_cache_dir, get_dict_from_file, get_temp_path
 
 if TYPE_CHECKING:
     from .download import (
@@ -189,6 +189,7 @@ __all__ = [
     "extract_thumbnail",
     "files_url_to_path",
     "files_url_to_path_from_objs",
+    "get_cache_dir",
     "get_checksum_from_file",
     "get_dict_from_file",
     "get_path_file_count",

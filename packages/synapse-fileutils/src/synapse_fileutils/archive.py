@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 
@@ -50,6 +51,7 @@ __all__ = [
     "DEFAULT_MAX_MEMBERS",
     "DEFAULT_MAX_RATIO",
     "DEFAULT_MAX_TOTAL_SIZE",
+    "MAX_TAR_HEADER_SIZE",
     "RATIO_GRACE_SIZE",
     "archive",
     "unarchive",
@@ -67,6 +69,9 @@ RATIO_GRACE_SIZE = 1024 * 1024
 
 _COPY_BUFFER = 1024 * 1024
 _MAX_LINK_TARGET = 4096
+#: Largest tar extension header (GNU long name or long link, pax record block) read into memory, in bytes. Real ones
+#: hold a path of at most a few KiB; tarfile would read a declared size whole before any other check could run.
+MAX_TAR_HEADER_SIZE = 1024 * 1024
 
 
 class _Member:
@@ -230,7 +235,6 @@ def unarchive(
         False
         >>> shutil.rmtree(root)
     """
-    import tarfile
     import zipfile
     from pathlib import Path
 
@@ -246,8 +250,8 @@ def unarchive(
             with zipfile.ZipFile(source) as zf:
                 members = _check_members(_zip_members(zf, limits), limits)
                 _extract(members, target, lambda m: zf.open(m.source), source)  # type: ignore[arg-type]
-        elif tarfile.is_tarfile(source):
-            with tarfile.open(source, "r:*") as tf:
+        elif (tf := _open_tar(source)) is not None:
+            with tf:
                 members = _check_members(_tar_members(tf, limits), limits)
                 _extract(members, target, lambda m: tf.extractfile(m.source), source)  # type: ignore[arg-type]
         else:
@@ -255,6 +259,43 @@ def unarchive(
     except _corrupt_archive_errors() as exc:
         raise ArchiveError(f"cannot extract {os.fspath(source)!r}: corrupt archive: {exc}", path=source) from exc
     return Path(output_path)
+
+
+def _open_tar(source: Path) -> tarfile.TarFile | None:
+    """Open ``source`` as a tar archive whose extension headers are bounded while read; None if it is not one.
+
+    ``tarfile.is_tarfile`` would read the first member with the unbounded reader, so it is not used.
+    """
+    import tarfile
+
+    try:
+        return tarfile.open(source, "r:*", tarinfo=_bounded_tarinfo())
+    except tarfile.ReadError:
+        return None
+
+
+@functools.cache  # built once, on first use: tarfile is not imported with the package
+def _bounded_tarinfo() -> type[tarfile.TarInfo]:
+    """A ``TarInfo`` that refuses an extension header over :data:`MAX_TAR_HEADER_SIZE` before reading it."""
+    import tarfile
+
+    extension_types = (
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+    )
+
+    class BoundedTarInfo(tarfile.TarInfo):
+        def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
+            if self.type in extension_types and self.size > MAX_TAR_HEADER_SIZE:
+                raise ArchiveLimitError(
+                    "max_tar_header_size", self.size, MAX_TAR_HEADER_SIZE, path=getattr(tarfile, "name", None)
+                )
+            return super()._proc_member(tarfile)  # type: ignore[misc,no-any-return]
+
+    return BoundedTarInfo
 
 
 def _corrupt_archive_errors() -> tuple[type[Exception], ...]:

@@ -1,4 +1,4 @@
-"""Encode files as base64 data URIs (``data:<mime>;base64,<payload>``).
+"""Encode files as base64 data URIs (``data:<mime>;base64,<payload>``), and decode data URIs (RFC 2397).
 
 The file is read and encoded in chunks whose size is a multiple of 3 bytes, so the pieces concatenate to the same text
 as encoding the whole file at once, and memory for the input stays at one chunk. :func:`convert_file_to_base64`
@@ -23,7 +23,14 @@ import os
 
 from .errors import UnknownMimeTypeError
 
-__all__ = ["DEFAULT_ENCODE_CHUNK_SIZE", "convert_file_to_base64", "guess_mime_type", "iter_file_base64"]
+__all__ = [
+    "DEFAULT_ENCODE_CHUNK_SIZE",
+    "DataURI",
+    "convert_file_to_base64",
+    "guess_mime_type",
+    "iter_file_base64",
+    "parse_data_uri",
+]
 
 TYPE_CHECKING = False
 # Annotations only: typing and collections.abc stay off the import path (import-time budget, DESIGN.md section 4).
@@ -192,3 +199,113 @@ def convert_file_to_base64(file_path: str | os.PathLike[str], *, mime_type: str 
             position = end
     del out[position:]  # the file shrank while we read it
     return out.decode("ascii")
+
+
+class DataURI:
+    """A decoded ``data:`` URI: its media type, its parameters and its bytes.
+
+    Attributes:
+        mime: The media type, lower-case (``text/plain`` when the URI names none, as RFC 2397 says).
+        params: The media type's parameters (``charset``, ``name``...), keys lower-case, values percent-decoded.
+        data: The decoded bytes.
+    """
+
+    __slots__ = ("data", "mime", "params")
+
+    def __init__(self, mime: str, params: dict[str, str], data: bytes) -> None:
+        self.mime = mime
+        self.params = params
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"DataURI(mime={self.mime!r}, params={self.params!r}, size={len(self.data)})"
+
+    @property
+    def name(self) -> str | None:
+        """The file name the URI carries in a ``name`` or ``filename`` parameter, if any (no folder part)."""
+        value = self.params.get("name") or self.params.get("filename")
+        if not value:
+            return None
+        value = value.replace("\\", "/").rsplit("/", 1)[-1]
+        return value if value not in ("", ".", "..") else None
+
+    @property
+    def suffix(self) -> str:
+        """The file extension this content should have: the ``name`` parameter's, else the media type's.
+
+        ``application/octet-stream`` ("some bytes") names no type, so without a ``name`` its suffix is ``""``.
+        """
+        import mimetypes
+        import posixpath
+
+        if self.name is not None:
+            return posixpath.splitext(self.name)[1].lower()
+        if self.mime == "application/octet-stream":
+            return ""
+        return mimetypes.guess_extension(self.mime) or ""
+
+
+def parse_data_uri(uri: str, *, max_size: int | None = None) -> DataURI:
+    r"""Decode a ``data:`` URI into its media type and bytes, as RFC 2397 says.
+
+    A ``;base64`` payload is base64 (whitespace ignored); any other payload is percent-encoded *octets*:
+    ``%FF`` is the byte ``0xFF``, not a character to encode as UTF-8. The size limit is checked from the payload's
+    length before anything is decoded.
+
+    Args:
+        uri: The URI, starting with ``data:`` (any case).
+        max_size: Largest accepted decoded size in bytes, or None for no limit.
+
+    Returns:
+        The decoded URI.
+
+    Raises:
+        EncodingError: The URI is malformed (no ``,``, bad base64) or decodes to more than ``max_size`` bytes;
+            ``.reason`` says which (``"malformed"`` or ``"too_large"``).
+
+    Example:
+        >>> parse_data_uri("data:application/octet-stream,%FF%00%80").data
+        b'\xff\x00\x80'
+        >>> uri = parse_data_uri("data:application/octet-stream;name=model.pt;base64,AAEC")
+        >>> uri.data, uri.suffix
+        (b'\x00\x01\x02', '.pt')
+        >>> parse_data_uri("data:,a%20b").mime
+        'text/plain'
+    """
+    import base64
+    import binascii
+    from urllib.parse import unquote, unquote_to_bytes
+
+    from .errors import EncodingError
+
+    if not isinstance(uri, str) or uri[:5].lower() != "data:":
+        raise EncodingError("not a data: URI", reason="malformed")
+    header, comma, payload = uri[5:].partition(",")
+    if not comma:
+        raise EncodingError("malformed data: URI: no ',' after the media type", reason="malformed")
+    parts = header.split(";")
+    is_base64 = len(parts) > 1 and parts[-1].strip().lower() == "base64"
+    if is_base64:
+        parts = parts[:-1]
+    mime = parts[0].strip().lower() or "text/plain"
+    params: dict[str, str] = {}
+    for part in parts[1:]:
+        key, _, value = part.partition("=")
+        if key.strip():
+            params[key.strip().lower()] = unquote(value.strip())
+    if is_base64:
+        compact = "".join(payload.split())
+        if max_size is not None and len(compact) * 3 // 4 - compact[-2:].count("=") > max_size:
+            raise EncodingError(f"data: URI holds more than {max_size} bytes", reason="too_large")
+        try:
+            data = base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            raise EncodingError("malformed data: URI: invalid base64 payload", reason="malformed") from None
+    else:
+        # Every byte takes one to three characters ("%FF"), so a third of the length bounds the decoded size.
+        if max_size is not None and len(payload) // 3 > max_size:
+            raise EncodingError(f"data: URI holds more than {max_size} bytes", reason="too_large")
+        data = unquote_to_bytes(payload)
+    if max_size is not None and len(data) > max_size:
+        raise EncodingError(f"data: URI holds more than {max_size} bytes", reason="too_large")
+    return DataURI(mime, params, data)

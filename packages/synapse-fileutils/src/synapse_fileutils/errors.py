@@ -29,7 +29,7 @@ Every error derives from one base class, so ``except FileUtilsError`` catches an
           └── TranscodingFailedError  ffmpeg failed (.returncode, .stderr_tail)
 
     The download, storage and video families are defined next to the code that raises them
-    (``synapse_fileutils.download_errors``, ``synapse_fileutils.storage.errors``, ``synapse_fileutils.video.errors``)
+    (``synapse_fileutils.download.errors``, ``synapse_fileutils.storage.errors``, ``synapse_fileutils.video.errors``)
     and re-exported from the package root.
 
 Errors carry the data a caller needs to react (a path, an offset, a status) as attributes, and never contain secrets
@@ -159,12 +159,26 @@ class ArchiveLimitError(ArchiveError):
 
 
 class EncodingError(FileUtilsError, ValueError):
-    """Encoding a file failed. Also a :class:`ValueError`, which earlier releases raised.
+    """Encoding a file or decoding a ``data:`` URI failed. Also a :class:`ValueError`, which earlier releases raised.
+
+    Args:
+        message: What went wrong.
+        reason: A short code for callers that react to the kind of failure (``"malformed"``, ``"too_large"``), or
+            None.
+
+    Attributes:
+        reason: The code, or None.
 
     Example:
         >>> issubclass(EncodingError, ValueError)
         True
+        >>> EncodingError("too big", reason="too_large").reason
+        'too_large'
     """
+
+    def __init__(self, message: str = "", *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class UnknownMimeTypeError(EncodingError):

@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-__all__ = ["TEMP_DIR_ENV", "get_dict_from_file", "get_temp_path"]
+__all__ = ["CACHE_DIR_ENV", "TEMP_DIR_ENV", "get_cache_dir", "get_dict_from_file", "get_temp_path"]
 
 #: Environment variable that overrides the folder returned by :func:`get_temp_path`.
 TEMP_DIR_ENV = "SYNAPSE_TEMP_DIR"
+#: Environment variable that moves the per-user cache (downloads, ``FileField`` files) elsewhere.
+CACHE_DIR_ENV = "SYNAPSE_CACHE_DIR"
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -87,6 +89,8 @@ def _load_json(path: Path, text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileFormatError(path, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from exc
+    except RecursionError:  # "[[[[..." nested deeper than the interpreter's stack: a hostile file, not a crash
+        raise FileFormatError(path, "invalid JSON: nested too deeply") from None
 
 
 def _load_yaml(path: Path, text: str) -> Any:
@@ -94,6 +98,8 @@ def _load_yaml(path: Path, text: str) -> Any:
 
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise FileFormatError(path, "invalid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -141,13 +147,55 @@ def get_temp_path(sub_path: str | os.PathLike[str] | None = None) -> Path:
         base = Path(override).absolute()
     else:
         base = Path(tempfile.gettempdir()) / ("synapse" if uid is None else f"synapse-{uid}")
+    return _inside_private_folder(base, sub_path, "temp")
+
+
+def get_cache_dir(sub_path: str | os.PathLike[str] | None = None) -> Path:
+    """Return a path inside this user's Synapse cache: the one place downloads and ``FileField`` files are kept.
+
+    The cache root is ``$SYNAPSE_CACHE_DIR`` when that variable is set, else ``$XDG_CACHE_HOME/synapse-sdk``, else
+    ``~/.cache/synapse-sdk``. Like :func:`get_temp_path`, the root is created with mode 0700 and refused when it is a
+    symbolic link or belongs to another user. ``sub_path`` itself is not created.
+
+    Args:
+        sub_path: A relative path to append (``"downloads"``, ``"data-uri"``), or ``None`` for the root.
+
+    Returns:
+        The absolute path.
+
+    Raises:
+        ValueError: If ``sub_path`` is absolute or contains ``..``.
+        FileUtilsError: If the cache root is a symbolic link or belongs to another user.
+
+    Example:
+        >>> import tempfile
+        >>> os.environ["SYNAPSE_CACHE_DIR"] = tempfile.mkdtemp()
+        >>> get_cache_dir("downloads") == get_cache_dir() / "downloads"
+        True
+        >>> del os.environ["SYNAPSE_CACHE_DIR"]
+    """
+    from pathlib import Path
+
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        base = Path(override).expanduser().absolute()
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "synapse-sdk"
+    return _inside_private_folder(base, sub_path, "cache")
+
+
+def _inside_private_folder(base: Path, sub_path: str | os.PathLike[str] | None, what: str) -> Path:
+    """Create ``base`` (0700) if missing, refuse it if it is a link or another user's, and append ``sub_path``."""
+    from pathlib import Path
+
+    uid = getattr(os, "getuid", lambda: None)()
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = base.lstat()
     if base.is_symlink() or (uid is not None and info.st_uid != uid):
-        raise FileUtilsError(f"refusing temp folder {os.fspath(base)!r}: it is a link or belongs to another user")
+        raise FileUtilsError(f"refusing {what} folder {os.fspath(base)!r}: it is a link or belongs to another user")
     if sub_path is None:
         return base
     relative = Path(sub_path)
     if relative.is_absolute() or ".." in relative.parts:
-        raise ValueError(f"sub_path must be a relative path inside the temp folder, got {os.fspath(sub_path)!r}")
+        raise ValueError(f"sub_path must be a relative path inside the {what} folder, got {os.fspath(sub_path)!r}")
     return base / relative

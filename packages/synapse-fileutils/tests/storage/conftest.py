@@ -103,6 +103,9 @@ def http_record(http_server: tuple[str, HTTPFaults]) -> dict[str, Any]:
     faults.truncate_next = 0
     faults.required_header = None
     faults.requests.clear()
+    faults.headers.clear()
+    faults.gzip = False
+    faults.redirects.clear()
     return {"provider": "http", "configuration": {"base_url": f"{base_url}t{next(_counter)}/", "timeout": 10}}
 
 

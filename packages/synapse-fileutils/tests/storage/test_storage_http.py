@@ -153,3 +153,59 @@ def test_retries_can_be_turned_off(http_record: dict[str, Any], http_server: Any
         storage.exists("x.txt")
     assert caught.value.status == 503
     assert len(faults.requests) == 1
+
+
+def test_credentials_in_base_url_are_sent_as_basic_auth_and_never_returned(
+    http_record: dict[str, Any], http_server: Any
+) -> None:
+    _, faults = http_server
+    base_url = http_record["configuration"]["base_url"].replace("http://", "http://user:pa55-w0rd-x@")
+    storage = get_storage(base_url)
+    returned = storage.upload(io.BytesIO(b"x"), "c.txt")
+    for url in (returned, storage.get_url("c.txt")):
+        assert "pa55-w0rd-x" not in url
+        assert "user" not in url
+    assert faults.headers[-1]["Authorization"] == "Basic dXNlcjpwYTU1LXcwcmQteA=="  # user:pa55-w0rd-x
+
+
+def test_gzip_encoded_download_is_whole(http_record: dict[str, Any], http_server: Any, tmp_path: Path) -> None:
+    _, faults = http_server
+    storage = get_storage(http_record)
+    content = b"repetitive text " * 5000  # compresses to a tiny fraction
+    storage.upload(io.BytesIO(content), "g.txt")
+    faults.gzip = True
+    assert storage.download("g.txt", tmp_path / "g.txt").read_bytes() == content
+
+
+def test_redirect_to_another_origin_drops_every_configured_header(
+    http_record: dict[str, Any], http_server: Any, tmp_path: Path
+) -> None:
+    from .servers import http_file_server
+
+    _, faults = http_server
+    secrets = {"X-Api-Key": "key-123456", "Synapse-Access-Token": "t-123456", "Authorization": "Token a-123456"}
+    configuration = {**http_record["configuration"], "headers": secrets}
+    storage = get_storage({"provider": "http", "configuration": configuration})
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    (other_root / "f.txt").write_bytes(b"elsewhere")
+    with http_file_server(other_root) as (other_url, other_faults):
+        prefix = "/" + configuration["base_url"].split("/", 3)[3]
+        faults.redirects[prefix + "f.txt"] = (302, other_url + "f.txt")
+        assert storage.download("f.txt", tmp_path / "f.txt").read_bytes() == b"elsewhere"
+        (seen,) = other_faults.headers
+    assert not {name.lower() for name in seen} & {name.lower() for name in secrets}
+    assert faults.headers[0]["X-Api-Key"] == "key-123456"
+
+
+@pytest.mark.parametrize(("location", "reason"), [("file:///etc/passwd", "non-HTTP"), (None, "redirects")])
+def test_bad_redirects_are_typed_storage_errors(
+    http_record: dict[str, Any], http_server: Any, tmp_path: Path, location: str | None, reason: str
+) -> None:
+    _, faults = http_server
+    storage = get_storage(http_record)
+    path = "/" + http_record["configuration"]["base_url"].split("/", 3)[3] + "r.txt"
+    faults.redirects[path] = (302, location or path)  # None: a loop back to itself
+    with pytest.raises(StorageOperationError, match=reason):
+        storage.download("r.txt", tmp_path / "r.txt")
+    assert not (tmp_path / "r.txt").exists()

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from synapse_fileutils.storage import PathEscapeError
-from synapse_fileutils.storage._paths import Scrubber, join_key, normalize_key, redact_url
+from synapse_fileutils.storage._paths import Scrubber, join_key, normalize_key
 
 parts = st.sampled_from(["a", "b", "..", ".", "", "c d", "폴더", "x.txt"])
 
@@ -39,18 +39,6 @@ def test_join_key_uses_one_slash() -> None:
     assert join_key("/srv/data/", "") == "/srv/data"
     assert join_key("/", "a") == "/a"
     assert join_key("bucket", "k") == "bucket/k"
-
-
-@pytest.mark.parametrize(
-    ("url", "shown"),
-    [
-        ("https://u:pw@h/x?X-Amz-Signature=s#f", "https://u:***@h/x"),
-        ("sftp://u@h:22/p", "sftp://u@h:22/p"),
-        ("s3://b/p?secret_key=k", "s3://b/p"),
-    ],
-)
-def test_redact_url_drops_passwords_and_queries(url: str, shown: str) -> None:
-    assert redact_url(url) == shown
 
 
 @given(st.text(min_size=4, max_size=20).filter(lambda s: "*" not in s), st.text(max_size=20), st.text(max_size=20))

@@ -84,6 +84,33 @@ def test_multipart_upload_that_fails_midway_publishes_nothing(s3_record: dict[st
     assert not storage.exists("half.bin")
 
 
+def test_parallel_multipart_upload_roundtrips_in_order(s3_record: dict[str, Any], tmp_path: Path) -> None:
+    import os
+
+    payload = os.urandom(3 * PART_SIZE + 12345)  # four parts, sent concurrently, assembled in order
+    source = tmp_path / "big.bin"
+    source.write_bytes(payload)
+    storage = get_storage(s3_record)
+    seen: list[tuple[int, int | None]] = []
+
+    storage.upload(source, "parallel.bin", progress=lambda done, total: seen.append((done, total)))
+
+    assert storage.download("parallel.bin", tmp_path / "copy.bin").read_bytes() == payload
+    assert seen[0] == (0, len(payload))
+    assert seen[-1] == (len(payload), len(payload))
+
+
+def test_parallel_upload_that_fails_midway_publishes_nothing_and_aborts(s3_record: dict[str, Any]) -> None:
+    storage = get_storage(s3_record)
+    with pytest.raises(OSError, match="source went away"):
+        # a source that announced 3 parts and breaks after 2: the parallel path (sizes are known for files)
+        storage._write("half-parallel.bin", FailingSource(2 * PART_SIZE), 3 * PART_SIZE, None)  # type: ignore[arg-type]
+    assert not storage.exists("half-parallel.bin")
+    bucket = s3_record["configuration"]["bucket_name"]
+    pending = storage._fs.call_s3("list_multipart_uploads", Bucket=bucket).get("Uploads", [])
+    assert [u for u in pending if u["Key"].endswith("half-parallel.bin")] == []
+
+
 def test_backend_errors_carry_no_credentials(s3_endpoint: str, tmp_path: Path) -> None:
     storage = get_storage(
         f"s3://no-such-bucket-here/x?endpoint_url={s3_endpoint}&access_key={S3_ACCESS_KEY}&secret_key={S3_SECRET_KEY}"

@@ -58,6 +58,7 @@ class RequestRecord:
     status: int
     body_bytes: int = 0
     query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -133,6 +134,15 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         fault = Fault()
         with owner.lock:
+            redirect = owner.redirects.get(parts.path)
+            owner.seen_headers.append(dict(self.headers.items()))
+        if redirect is not None:
+            self.send_response(redirect[0])
+            self.send_header("Location", redirect[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        with owner.lock:
             resource = owner.resources.get(parts.path)
             if resource is not None:
                 resource.attempts += 1
@@ -146,7 +156,9 @@ class _Handler(BaseHTTPRequestHandler):
         if resource is None:
             self._send_status(404, None)
             return
-        record = RequestRecord(self.headers.get("Range"), self.headers.get("If-Range"), 200, query=parts.query)
+        record = RequestRecord(
+            self.headers.get("Range"), self.headers.get("If-Range"), 200, query=parts.query, headers=dict(self.headers)
+        )
         resource.requests.append(record)
         if fault.status is not None:
             record.status = fault.status
@@ -258,6 +270,8 @@ class FileServer:
         self.latency = latency
         self.lock = threading.Lock()
         self.resources: dict[str, Resource] = {}
+        self.redirects: dict[str, tuple[int, str]] = {}
+        self.seen_headers: list[dict[str, str]] = []  # the headers of every request, in order
         self.connections: set[socket.socket] = set()
         self.in_flight = 0
         self.max_concurrent = 0
@@ -285,6 +299,12 @@ class FileServer:
         data, file = (content, None) if isinstance(content, bytes) else (None, Path(content))
         with self.lock:
             self.resources[path] = Resource(data, file, dict(faults or {}), etag=etag, last_modified=last_modified)
+        return self.base_url + path
+
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        """Answer requests for ``path`` with a redirect to ``location``. Returns the URL of ``path``."""
+        with self.lock:
+            self.redirects[path] = (status, location)
         return self.base_url + path
 
     def resource(self, path: str) -> Resource:

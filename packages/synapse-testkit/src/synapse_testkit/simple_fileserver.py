@@ -19,6 +19,7 @@ class SimpleFileServer:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.delays: dict[str, float] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location of a 302
         self.hits: Counter[str] = Counter()
         server = self
 
@@ -31,6 +32,12 @@ class SimpleFileServer:
                 server.hits[path] += 1
                 if delay := server.delays.get(path):
                     time.sleep(delay)
+                if (location := server.redirects.get(path)) is not None:
+                    self.send_response(302)
+                    self.send_header("Location", location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = server.files.get(path)
                 if body is None:
                     self.send_error(404, "Not Found")

@@ -34,6 +34,9 @@ class HTTPFaults:
     truncate_next: int = 0  # cut the next N GET bodies in half (Content-Length stays the full size)
     required_header: tuple[str, str] | None = None  # answer 401 unless this header is sent
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) seen, for assertions
+    headers: list[dict[str, str]] = field(default_factory=list)  # the headers of each request, in order
+    gzip: bool = False  # send GET bodies gzip-encoded (Content-Length is the encoded size)
+    redirects: dict[str, tuple[int, str]] = field(default_factory=dict)  # path -> (status, Location)
 
 
 class _FileHandler(http.server.BaseHTTPRequestHandler):
@@ -53,6 +56,15 @@ class _FileHandler(http.server.BaseHTTPRequestHandler):
     def _fault(self) -> bool:
         faults = self.server.faults
         faults.requests.append((self.command, self.path))
+        faults.headers.append(dict(self.headers.items()))
+        redirect = faults.redirects.get(self.path.split("?", 1)[0])
+        if redirect is not None:
+            self._drain()
+            self.send_response(redirect[0])
+            self.send_header("Location", redirect[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
         status = None
         if faults.required_header is not None:
             name, value = faults.required_header
@@ -153,6 +165,11 @@ class _FileHandler(http.server.BaseHTTPRequestHandler):
             return
         data = target.read_bytes()
         self.send_response(200)
+        if self.server.faults.gzip:
+            import gzip
+
+            data = gzip.compress(data)
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if not body:

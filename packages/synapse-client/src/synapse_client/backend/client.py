@@ -10,9 +10,11 @@ Example:
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from ..base import DEFAULT_TIMEOUT, TimeoutType
+from ..errors import BadRequestError
 from .annotation import AnnotationClientMixin
 from .core import CoreClientMixin
 from .data_collection import DataCollectionClientMixin
@@ -20,7 +22,18 @@ from .hitl import HITLClientMixin
 from .integration import IntegrationClientMixin
 from .ml import MLClientMixin
 
-__all__ = ["BackendClient"]
+__all__ = ["ACCESS_TOKEN_ENV", "HOST_ENV", "TENANT_ENV", "BackendClient"]
+
+#: Environment variable with the backend URL, used when ``base_url`` is not given.
+HOST_ENV = "SYNAPSE_HOST"
+#: Environment variable with the user's access token, used when ``access_token`` is not given.
+ACCESS_TOKEN_ENV = "SYNAPSE_ACCESS_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+#: Environment variable with the tenant's token, used when ``tenant`` is not given.
+TENANT_ENV = "SYNAPSE_TENANT"
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
 
 
 class BackendClient(
@@ -40,17 +53,18 @@ class BackendClient(
     example to a Ray worker) the copy opens its own connections.
 
     Args:
-        base_url: The backend's URL, such as ``"https://api.example.com"``.
-        access_token: The user's access token.
+        base_url: The backend's URL, such as ``"https://api.example.com"``; ``$SYNAPSE_HOST`` when omitted.
+        access_token: The user's access token; ``$SYNAPSE_ACCESS_TOKEN`` when omitted.
         token: An API token (``Authorization: Token ...``).
-        tenant: The tenant's token.
+        tenant: The tenant's token; ``$SYNAPSE_TENANT`` when omitted.
         agent_token: The calling agent's token.
         timeout: Connect and read timeouts in seconds (one number for both, or a pair); ``(5, 30)`` by default.
         **kwargs: Passed to [`BaseClient`][synapse_client.base.BaseClient] (``retries``, ``backoff``, ``session``,
             ``event_hook``, ``max_retry_after``, ``pool_maxsize``).
 
     Raises:
-        BadRequestError: (400) for an invalid ``base_url`` or ``timeout``.
+        BadRequestError: (400) for an invalid ``base_url`` or ``timeout``, or when there is neither a ``base_url``
+            nor ``$SYNAPSE_HOST``.
 
     Example:
         >>> with BackendClient("http://127.0.0.1:8000", token="api-t0ken-123") as client:
@@ -60,7 +74,7 @@ class BackendClient(
 
     def __init__(  # noqa: PLR0917 - the documented signature takes the tokens positionally
         self,
-        base_url: str,
+        base_url: str | None = None,
         access_token: str | None = None,
         token: str | None = None,
         tenant: str | None = None,
@@ -68,10 +82,13 @@ class BackendClient(
         timeout: TimeoutType = DEFAULT_TIMEOUT,
         **kwargs: Any,
     ) -> None:
+        base_url = base_url if base_url is not None else _env(HOST_ENV)
+        if base_url is None:
+            raise BadRequestError(400, f"No backend URL: pass base_url or set {HOST_ENV}")
         super().__init__(base_url, timeout, **kwargs)
-        self._access_token = access_token
+        self._access_token = access_token if access_token is not None else _env(ACCESS_TOKEN_ENV)
         self._token = token
-        self._tenant = tenant
+        self._tenant = tenant if tenant is not None else _env(TENANT_ENV)
         self._agent_token = agent_token
 
     def _get_headers(self) -> dict[str, str]:

@@ -460,16 +460,28 @@ class IntegrationClientMixin(BackendMixinBase):
 def _stream_lines(
     client: BackendMixinBase, path: str, budget: Any, timeout: float | tuple[float, float] | None
 ) -> Iterator[str]:
+    """Yield the lines of a streamed log, bounding a line's length while it is read (not once it is whole)."""
+    import codecs
+    import itertools
+
     import requests.exceptions as rex
 
+    from ..ray.logs import LogCursor
+
+    cursor = LogCursor(max_line_chars=budget.limits.max_message_size)
     response = client._request("GET", path, stream=True, timeout=timeout)
     with response:
-        if response.encoding is None:
-            response.encoding = "utf-8"
+        decoder = codecs.getincrementaldecoder(response.encoding or "utf-8")("replace")
         try:
-            for line in response.iter_lines(decode_unicode=True):
-                budget.consume(line, lines=1)
-                yield line
+            for raw in itertools.chain(response.iter_content(chunk_size=64 * 1024), [None]):
+                if raw is None:  # the stream ended: the decoder's tail and an unterminated last line
+                    found = cursor.feed(decoder.decode(b"", final=True)) + cursor.flush()
+                else:
+                    found = cursor.feed(decoder.decode(raw))
+                for text in found:
+                    line = text.removesuffix("\r")
+                    budget.consume(line, lines=1)
+                    yield line
         except rex.Timeout:
             raise ClientTimeoutError(408, "Log stream timed out", method="GET", url=client._url(path)) from None
         except (rex.ChunkedEncodingError, rex.ConnectionError) as exc:

@@ -45,7 +45,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._retry import backoff_delay
+from synapse_fileutils.http.retry import backoff_delay
+
 from ..errors import (
     BadRequestError,
     ClientError,
@@ -374,6 +375,12 @@ class ChunkedUploader:
 
     def _send_chunks(self, file: Any, state: UploadState, reporter: ProgressReporter) -> None:
         stalled = 0
+        # Total work is bounded, not only consecutive failures: a server that acknowledges a chunk and then says the
+        # offset is back at 0 would otherwise be sent the file forever. Over the whole upload, the server may move
+        # the offset back by at most `retries` chunks' worth of bytes.
+        high_water = state.offset
+        rewound = 0
+        rewind_allowance = self._retries * self._chunk_size
         while state.offset < state.size:
             start = state.offset
             file.seek(start)
@@ -400,6 +407,16 @@ class ChunkedUploader:
             state.offset = new_offset
             if self._state_file is not None:  # saved before anything else can interrupt us
                 state.save(self._state_file)
+            if new_offset < high_water:
+                rewound += high_water - new_offset
+                if rewound > rewind_allowance:
+                    raise ServerError(
+                        500,
+                        f"Upload does not converge: the server moved the offset back by {rewound} bytes in total "
+                        f"(more than {self._retries} chunks)",
+                        url=state.url,
+                    )
+            high_water = max(high_water, new_offset)
             if new_offset > start:
                 reporter.advance(new_offset - start)
                 stalled = 0

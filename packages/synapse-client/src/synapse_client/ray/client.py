@@ -45,11 +45,37 @@ from .transports import polled_chunks, websocket_chunks
 if TYPE_CHECKING:
     from ..network import StreamLimits
 
-__all__ = ["RayClient"]
+__all__ = ["DEFAULT_DASHBOARD_URL", "RAY_ADDRESS_ENV", "RayClient", "default_dashboard_url"]
 
 DEFAULT_DASHBOARD_URL = "http://127.0.0.1:8265"
+#: Environment variable with the dashboard URL when ``base_url`` is not given (the variable Ray's job CLI reads).
+RAY_ADDRESS_ENV = "RAY_ADDRESS"
 _NO_AGENT = "No available agent to submit job"
 _NO_AGENT_RETRIES = 3
+
+
+def default_dashboard_url() -> str:
+    """Return the dashboard URL a ``RayClient()`` without ``base_url`` talks to.
+
+    Returns:
+        ``$RAY_ADDRESS`` when it is an ``http://`` or ``https://`` URL, else ``http://127.0.0.1:8265``.
+
+    Example:
+        >>> import os
+        >>> os.environ["RAY_ADDRESS"] = "http://10.0.0.5:8265"
+        >>> default_dashboard_url()
+        'http://10.0.0.5:8265'
+        >>> os.environ["RAY_ADDRESS"] = "auto"  # for ray.init, not a dashboard
+        >>> default_dashboard_url()
+        'http://127.0.0.1:8265'
+        >>> del os.environ["RAY_ADDRESS"]
+    """
+    import os
+
+    address = os.environ.get(RAY_ADDRESS_ENV, "").strip()
+    if address.lower().startswith(("http://", "https://")):
+        return address
+    return DEFAULT_DASHBOARD_URL
 
 
 def _seg(value: str) -> str:
@@ -62,7 +88,9 @@ class RayClient(BaseClient):
     It satisfies [`RayOperations`][synapse_client.ray.protocol.RayOperations], as the agent's Ray operations do.
 
     Args:
-        base_url: The dashboard URL, e.g. ``http://127.0.0.1:8265``.
+        base_url: The dashboard URL, e.g. ``http://127.0.0.1:8265``. When omitted: ``$RAY_ADDRESS`` if it is an
+            ``http(s)://`` URL (as for ``ray job submit``), else ``http://127.0.0.1:8265``. Other forms of
+            ``RAY_ADDRESS`` (``auto``, ``ray://...``, a GCS ``host:6379``) name no dashboard and are ignored.
         timeout: Connect and read timeouts in seconds (one number for both, or a pair).
         retries: Retries for idempotent requests on connection errors and 429/502/503/504.
         backoff: First retry delay in seconds (doubles each time).
@@ -78,13 +106,15 @@ class RayClient(BaseClient):
 
     def __init__(
         self,
-        base_url: str = DEFAULT_DASHBOARD_URL,
+        base_url: str | None = None,
         timeout: float | tuple[float, float] | None = (5, 30),
         *,
         retries: int = 3,
         backoff: float = 0.5,
         **kwargs: Any,
     ) -> None:
+        if base_url is None:
+            base_url = default_dashboard_url()
         super().__init__(base_url, timeout, retries=retries, backoff=backoff, **kwargs)
 
     # -- cluster -------------------------------------------------------------------------------------------------

@@ -66,7 +66,10 @@ class LogCursor:
     def __init__(self, budget: StreamBudget | None = None, max_line_chars: int | None = None) -> None:
         self.offset = 0
         self._seen = 0
-        self._partial = ""
+        # The unterminated last line, in the pieces it arrived in: joined once, when its newline comes, so an endless
+        # line fed in small chunks costs linear time, and its length is checked before each piece is kept.
+        self._partial: list[str] = []
+        self._partial_chars = 0
         self._budget = budget
         self._max_line_chars = max_line_chars
 
@@ -137,7 +140,8 @@ class LogCursor:
             >>> cursor.flush()
             ['no newline']
         """
-        partial, self._partial = self._partial, ""
+        partial = "".join(self._partial)
+        self._partial, self._partial_chars = [], 0
         return [partial] if partial else []
 
     def _consume(self, new: str) -> list[str]:
@@ -146,9 +150,20 @@ class LogCursor:
         if self._budget is not None:
             self._budget.consume(new, lines=new.count("\n"))
         self.offset += len(new)
-        *lines, self._partial = (self._partial + new).split("\n")
-        if self._max_line_chars is not None and len(self._partial) > self._max_line_chars:
+        last_newline = new.rfind("\n")
+        tail = new[last_newline + 1 :]
+        tail_chars = len(tail) if last_newline >= 0 else self._partial_chars + len(new)
+        if self._max_line_chars is not None and tail_chars > self._max_line_chars:
             raise RateLimitError(429, f"log line longer than {self._max_line_chars} characters")
+        if last_newline < 0:
+            self._partial.append(new)
+            self._partial_chars = tail_chars
+            return []
+        lines = new[:last_newline].split("\n")
+        if self._partial:
+            lines[0] = "".join(self._partial) + lines[0]
+        self._partial = [tail] if tail else []
+        self._partial_chars = len(tail)
         return lines
 
 

@@ -2,13 +2,12 @@
 
 Every provider turns the caller's path into a key relative to its root with :func:`normalize_key`, so ``..`` can never
 climb above the root and a leading ``/`` means "from the root". Messages that may carry backend text go through a
-:class:`Scrubber` holding the configuration's secrets, and URLs shown to people go through :func:`redact_url`.
+:class:`Scrubber` holding the configuration's secrets, and URLs shown to people go through
+:func:`synapse_fileutils.http.redact_url`.
 
 Example:
     >>> normalize_key("/exports/./a/../b.json")
     'exports/b.json'
-    >>> redact_url("https://user:pw@host/x?X-Amz-Signature=abc")
-    'https://user:***@host/x'
 """
 
 from __future__ import annotations
@@ -16,11 +15,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import PurePath
-from urllib.parse import urlsplit, urlunsplit
 
+from ..http.redact import redact_text
 from .errors import PathEscapeError
 
-__all__ = ["Scrubber", "join_key", "normalize_key", "redact_url"]
+__all__ = ["Scrubber", "join_key", "normalize_key"]
 
 
 def normalize_key(path: str | os.PathLike[str]) -> str:
@@ -81,32 +80,10 @@ def join_key(root: str, key: str) -> str:
     return f"{root.rstrip('/')}/{key}"
 
 
-def redact_url(url: str) -> str:
-    """Return ``url`` without its password and query string, for messages and reprs.
-
-    Args:
-        url: Any URL; text that does not parse is returned unchanged.
-
-    Returns:
-        The URL with the password replaced by ``***`` and the query and fragment removed.
-
-    Example:
-        >>> redact_url("s3://bucket/prefix?secret_key=abc")
-        's3://bucket/prefix'
-    """
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if parts.password is not None:
-            userinfo, _, hostinfo = netloc.rpartition("@")
-            netloc = f"{userinfo.split(':', 1)[0]}:***@{hostinfo}"
-    except ValueError:
-        return url
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 class Scrubber:
-    """Remove known secret values from text that came from a backend.
+    """Remove a configuration's secret values from text that came from a backend, with the usual redaction rules.
+
+    The rules are those of :func:`synapse_fileutils.http.redact_text`; this class only holds the secrets.
 
     Args:
         secrets: The secret values (keys, passwords, tokens). Empty and very short values are ignored, since
@@ -122,7 +99,7 @@ class Scrubber:
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
-        """Return ``text`` with every secret replaced by ``***`` and URLs' query strings removed.
+        """Return ``text`` with every secret replaced by ``***`` and URLs' query values hidden.
 
         Args:
             text: The message to clean.
@@ -132,8 +109,6 @@ class Scrubber:
 
         Example:
             >>> Scrubber([]).scrub("GET https://h/k?X-Amz-Signature=abc failed")
-            'GET https://h/k failed'
+            'GET https://h/k?X-Amz-Signature=*** failed'
         """
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return " ".join(redact_url(word) if "://" in word else word for word in text.split(" "))
+        return redact_text(text, self._secrets)

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ._paths import join_key, redact_url
+from ..http.redact import redact_url
+from ._paths import join_key
 from .errors import StorageConfigError
 from .remote import FsspecStorage, key_of, require_module
 

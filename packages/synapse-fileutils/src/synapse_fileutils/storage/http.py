@@ -11,13 +11,16 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import os
-import time
 from collections.abc import Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, NoReturn
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from ._paths import redact_url
+from ..http.origin import UnsafeURLError, headers_for, origin_of
+from ..http.redact import redact_url
+from ..http.redirects import MAX_REDIRECTS, RedirectError, is_redirect, next_hop
+from ..http.retry import TRANSIENT_STATUSES, urllib3_retry
 from .base import CHUNK_SIZE, FileEntry, ProgressCallback, Storage
 from .errors import StorageConfigError, StorageNotFoundError, StorageOperationError, StorageUnsupportedError
 
@@ -47,11 +50,21 @@ class _ProgressReader:
 
     def rewind(self) -> None:
         """Go back to where the body started, for a retry."""
-        if self._start is not None:
-            self._file.seek(self._start)
-            self._done = 0
-            if self._progress is not None:
-                self._progress(0, self._total)
+        self.seek(0)
+
+    def tell(self) -> int:
+        """Bytes of the body read so far (urllib3 records this before sending, to rewind for a retry)."""
+        return self._done
+
+    def seek(self, position: int, whence: int = 0) -> int:
+        """Go back to ``position`` bytes into the body (only absolute positions; urllib3 rewinds to 0)."""
+        if self._start is None or whence != 0:
+            raise OSError("this request body cannot be rewound")
+        self._file.seek(self._start + position)
+        self._done = position
+        if self._progress is not None:
+            self._progress(position, self._total)
+        return position
 
     def __len__(self) -> int:
         # requests sends Content-Length from len(); a size of 0 for unknown totals would be wrong, so only sized
@@ -72,9 +85,15 @@ class HTTPStorage(Storage):
     Args:
         base_url: The folder URL; paths are appended to it (percent-encoded).
         timeout: Connect and read timeout in seconds for every request.
-        headers: Extra request headers, e.g. ``{"Authorization": "Token ..."}``. Their values are treated as secrets.
-        retries: How many times a request is retried after a connection failure, 429 or 5xx answer (with
-            exponential backoff from 0.5 s, or the server's ``Retry-After`` up to 30 s).
+        headers: Extra request headers, e.g. ``{"Authorization": "Token ..."}``. Their values are treated as secrets,
+            and none of them follows a redirect to another origin (host, port or scheme).
+        retries: How many times a request is retried after a connection failure or a transient status
+            (:data:`~synapse_fileutils.http.TRANSIENT_STATUSES`), by urllib3's ``Retry`` with exponential backoff
+            from 0.5 s, or the server's ``Retry-After`` up to 60 s. A body streamed from a file object of unknown
+            size is sent once.
+
+    A user and password in ``base_url`` (``http://user:pw@host/``) are sent as HTTP Basic auth to that origin only;
+    they are removed from the URL, so :meth:`get_url`, :meth:`upload` and ``repr`` never show them.
 
     Raises:
         StorageConfigError: ``base_url`` is not an ``http``/``https`` URL.
@@ -94,23 +113,43 @@ class HTTPStorage(Storage):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise StorageConfigError(f"base_url must be an http(s) URL, got {redact_url(base_url)!r}", provider="http")
+        try:
+            self._origin = origin_of(base_url)
+        except UnsafeURLError as exc:
+            raise StorageConfigError(f"base_url is not a usable URL: {exc}", provider="http") from None
         self._headers = dict(headers or {})
+        userinfo, at, hostinfo = parts.netloc.rpartition("@")
+        if at:  # credentials travel as a header (stripped off-origin), never in a URL we hand out
+            user, _, password = userinfo.partition(":")
+            token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+            self._headers.setdefault("Authorization", f"Basic {token}")
+            base_url = urlunsplit((parts.scheme, hostinfo, parts.path, parts.query, parts.fragment))
         super().__init__(secrets=(parts.password, *self._headers.values()))
         self._base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._timeout = timeout
         self._retries = max(0, int(retries))
-        self._session: requests.Session | None = None
+        self._sessions: dict[bool, requests.Session] = {}
 
     def __repr__(self) -> str:
         return f"HTTPStorage(base_url={redact_url(self._base_url)!r})"
 
-    def _http(self) -> requests.Session:
-        if self._session is None:
+    def _http(self, retrying: bool = True) -> requests.Session:
+        """The session for requests whose body can be sent again (``retrying``) or not (no transport retries)."""
+        session = self._sessions.get(retrying)
+        if session is None:
             import requests
+            from requests.adapters import HTTPAdapter
 
-            self._session = requests.Session()
-            self._session.headers.update(self._headers)
-        return self._session
+            from ..http.logs import quiet_transport_logs
+
+            quiet_transport_logs(self._headers.values())
+            session = requests.Session()
+            retry = urllib3_retry(self._retries if retrying else 0, statuses=TRANSIENT_STATUSES)
+            adapter = HTTPAdapter(max_retries=retry)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._sessions[retrying] = session
+        return session
 
     def _request(self, method: str, key: str, **kwargs: Any) -> requests.Response:
         response = self._send(method, key, kwargs)
@@ -126,32 +165,39 @@ class HTTPStorage(Storage):
         return response
 
     def _send(self, method: str, key: str, kwargs: dict[str, Any]) -> requests.Response:
-        """Send one request, retrying connection failures, 429 and 5xx while the body can be sent again.
+        """Send one request, following redirects one checked hop at a time; urllib3 retries transient failures.
 
-        Every method used here is idempotent (GET, HEAD, PUT, DELETE). A PUT body is resent only when it can be
-        rewound (an upload from a file); a body streamed from a generator is sent once.
+        Every method used here is idempotent (GET, HEAD, PUT, DELETE). A PUT body is resent (by a retry or a 307/308
+        redirect) only when it can be rewound (an upload from a file); a body streamed from a generator is sent once.
+        Off the base URL's origin none of the configured headers is sent.
         """
-        import requests
-
-        body = kwargs.get("data")
+        body = kwargs.pop("data", None)
         rewindable = body is None or (isinstance(body, _ProgressReader) and body.rewindable())
-        for attempt in range(self._retries + 1):
-            last = attempt == self._retries or not rewindable
+        session = self._http(retrying=rewindable)
+        url = self._full_url(key)
+        headers = dict(self._headers)
+        for hop in range(MAX_REDIRECTS + 1):
+            response = session.request(
+                method, url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False, **kwargs
+            )
+            location = response.headers.get("Location")
+            if not is_redirect(response.status_code, location):
+                return response
+            response.close()
+            if hop == MAX_REDIRECTS:
+                raise StorageOperationError(method, key, f"more than {MAX_REDIRECTS} redirects")
             try:
-                response = self._http().request(method, self._full_url(key), timeout=self._timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout):
-                if last:
-                    raise
-                delay = _backoff(attempt)
-            else:
-                if last or response.status_code not in _RETRY_STATUSES:
-                    return response
-                delay = _retry_after(response.headers.get("Retry-After"), attempt)
-                response.close()
-            time.sleep(delay)
-            if isinstance(body, _ProgressReader):
+                url, new_method = next_hop(url, response.status_code, str(location), method)
+            except RedirectError as exc:
+                raise StorageOperationError(method, key, exc.reason) from None
+            if new_method != method:
+                method, body = new_method, None
+            elif body is not None:
+                if not rewindable:
+                    raise StorageOperationError(method, key, "redirected, and the streamed body cannot be resent")
                 body.rewind()
-        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+            headers = headers_for(url, self._origin, headers, self._headers)
+        raise AssertionError("unreachable: the last hop returns or raises")  # pragma: no cover
 
     def _full_url(self, key: str) -> str:
         return self._base_url + quote(key)
@@ -164,7 +210,12 @@ class HTTPStorage(Storage):
     def _read_into(self, key: str, target: IO[bytes], progress: ProgressCallback | None) -> None:
         with self._request("GET", key, stream=True) as response:
             length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
+            announced = int(length) if length and length.isdigit() else None
+            # A body the server compressed anyway (Content-Encoding: gzip) is decoded on the way to the file: the
+            # announced length counts the encoded bytes, so it is compared with what came off the wire, and the
+            # file's own size is not known in advance.
+            encoded = (response.headers.get("Content-Encoding") or "identity").lower() != "identity"
+            total = None if encoded else announced
             done = 0
             if progress is not None:
                 progress(0, total)
@@ -173,11 +224,12 @@ class HTTPStorage(Storage):
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)
-            if total is not None and done != total:
-                raise StorageOperationError("download", key, f"truncated body: got {done} of {total} bytes")
+            received = response.raw.tell() if encoded else done
+            if announced is not None and received != announced:
+                raise StorageOperationError("download", key, f"truncated body: got {received} of {announced} bytes")
 
     def _exists(self, key: str) -> bool:
-        response = self._request("HEAD", key, allow_redirects=True)
+        response = self._request("HEAD", key)
         response.close()
         return response.status_code < 400
 
@@ -210,21 +262,6 @@ class HTTPStorage(Storage):
 
     def _unsupported(self, operation: str) -> NoReturn:
         raise StorageUnsupportedError(self.provider, operation)
-
-
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_MAX_DELAY = 30.0
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(_MAX_DELAY, 0.5 * 2**attempt))
-
-
-def _retry_after(header: str | None, attempt: int) -> float:
-    """Seconds to wait before a retry: the server's ``Retry-After`` (seconds form), capped, else the backoff."""
-    if header is not None and header.strip().isdigit():
-        return min(_MAX_DELAY, float(header.strip()))
-    return _backoff(attempt)
 
 
 def _chunks(source: IO[bytes], progress: ProgressCallback | None) -> Iterator[bytes]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ._paths import redact_url
+from ..http.redact import redact_url
 from .base import Storage
 from .errors import StorageConfigError
 

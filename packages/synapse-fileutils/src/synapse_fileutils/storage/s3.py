@@ -1,7 +1,8 @@
 """The S3 provider (Amazon S3, MinIO, DigitalOcean Spaces and other S3-compatible servers), through s3fs.
 
 Install with ``pip install 'synapse-fileutils[s3]'``. Uploads are multipart in 8 MiB parts (an object appears only
-when complete), downloads read 8 MiB ranges, and listings page through ``ListObjectsV2`` without collecting all keys.
+when complete), :data:`PARTS_IN_FLIGHT` parts sent at once, so memory stays at those parts; downloads read 8 MiB
+ranges, and listings page through ``ListObjectsV2`` without collecting all keys.
 
 Example:
     >>> storage = S3Storage("my-bucket", access_key="AKIAEXAMPLE", secret_key="wJalrEXAMPLEKEY")
@@ -11,12 +12,14 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
-from ._paths import join_key, redact_url
-from .base import CHUNK_SIZE, FileEntry
+from ..http.redact import redact_url
+from ._paths import join_key
+from .base import CHUNK_SIZE, FileEntry, ProgressCallback
 from .errors import StorageConfigError
 from .remote import FsspecStorage, key_of, require_module
 
@@ -25,6 +28,8 @@ __all__ = ["S3Storage"]
 #: Multipart part size: S3 needs >= 5 MiB; 8 MiB keeps memory flat (the client holds about three copies of a part
 #: while signing and sending it) and allows objects up to 78 GiB within S3's 10,000 parts.
 PART_SIZE = 8 * 1024 * 1024
+#: Parts uploaded at once. Each part is read only when a slot is free, so an upload holds at most this many parts.
+PARTS_IN_FLIGHT = 3
 
 
 class S3Storage(FsspecStorage):
@@ -89,6 +94,75 @@ class S3Storage(FsspecStorage):
 
     def _write_options(self) -> dict[str, Any]:
         return {"block_size": PART_SIZE}
+
+    def _write(self, key: str, source: IO[bytes], total: int | None, progress: ProgressCallback | None) -> None:
+        if total is None or total < 2 * PART_SIZE:  # small or of unknown size: fsspec's sequential writer is enough
+            super()._write(key, source, total, progress)
+            return
+        from fsspec.asyn import sync
+
+        bucket, _, object_key = self._full(key).partition("/")
+        sync(self._fs.loop, self._put_parts, bucket, object_key, source, total, progress)
+
+    async def _put_parts(
+        self, bucket: str, key: str, source: IO[bytes], total: int, progress: ProgressCallback | None
+    ) -> None:
+        """Multipart upload with :data:`PARTS_IN_FLIGHT` parts in flight; aborted on any failure (nothing appears)."""
+        import asyncio
+
+        fs = self._fs
+        upload = await fs._call_s3("create_multipart_upload", Bucket=bucket, Key=key)
+        upload_id = upload["UploadId"]
+        slots = asyncio.Semaphore(PARTS_IN_FLIGHT)
+        etags: dict[int, str] = {}
+        done = 0
+        if progress is not None:
+            progress(0, total)
+
+        async def send(number: int, body: bytes) -> None:
+            nonlocal done
+            try:
+                answer = await fs._call_s3(
+                    "upload_part", Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+                )
+                etags[number] = answer["ETag"]
+                done += len(body)
+                if progress is not None:
+                    progress(done, total)
+            finally:
+                slots.release()
+
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            number = 0
+            while True:
+                await slots.acquire()  # read the next part only when it can be sent: memory <= parts in flight
+                body = await asyncio.to_thread(source.read, PART_SIZE)
+                if not body:
+                    slots.release()
+                    break
+                number += 1
+                tasks.append(asyncio.create_task(send(number, body)))
+                del body
+                if any(task.done() and task.exception() is not None for task in tasks):
+                    break  # a part failed: stop reading, the gather below raises its error
+            await asyncio.gather(*tasks)
+            parts = [{"PartNumber": n, "ETag": etags[n]} for n in sorted(etags)]
+            await fs._call_s3(
+                "complete_multipart_upload",
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):  # the original failure is what the caller must see
+                await fs._call_s3("abort_multipart_upload", Bucket=bucket, Key=key, UploadId=upload_id)
+            raise
+        fs.invalidate_cache(f"{bucket}/{key}")
 
     def _read_options(self) -> dict[str, Any]:
         # No read-ahead cache: each read of CHUNK_SIZE is one ranged GET, so memory stays at one chunk.

@@ -22,18 +22,16 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import mimetypes
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from synapse_fileutils.http import redact_url
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -42,28 +40,6 @@ __all__ = ["DEFAULT_MAX_SIZE", "FileField", "redact_url"]
 
 #: Default size limit of a ``FileField``: 2 GiB.
 DEFAULT_MAX_SIZE = 2 * 1024**3
-
-_DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[\w.+-]+=[^;,]*)*)(?P<b64>;base64)?,", re.I)
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` without credentials, query string or fragment, for messages and logs.
-
-    Args:
-        url: Any URL.
-
-    Returns:
-        The URL with ``user:password@``, ``?query`` and ``#fragment`` removed.
-
-    Example:
-        >>> redact_url("https://user:pw@bucket.example/a/b.png?X-Amz-Signature=secret")
-        'https://bucket.example/a/b.png'
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 class _RawInput:
@@ -104,11 +80,16 @@ class FileField:
         max_size: Largest accepted file, in bytes (default 2 GiB). Larger files are refused before they are written:
             by the ``Content-Length`` header, while streaming, or by the decoded length of a ``data:`` URI.
         allowed_extensions: Accepted file name extensions such as ``{".jpg", ".png"}`` (case-insensitive), checked
-            against the URL's path or the ``data:`` URI's media type. ``None`` accepts any.
+            against the URL's path. A ``data:`` URI has no path: its extension is that of its ``name=`` parameter
+            (``data:application/octet-stream;name=model.pt;base64,...``), else that of its media type
+            (``image/png`` is ``.png``); ``application/octet-stream`` without ``name=`` names no type, so the rule
+            accepts it. ``None`` accepts any.
         timeout: Connect and read timeout of the download, in seconds.
         attempts: Requests made for one file before giving up on transient failures (5xx, 429, dropped
             connections, timeouts), with backoff between them.
-        cache_dir: Where files go; ``None`` uses synapse-fileutils' per-user download cache.
+        cache_dir: Where files go; ``None`` uses the per-user Synapse cache
+            ([`get_cache_dir`][synapse_fileutils.io.get_cache_dir], ``$SYNAPSE_CACHE_DIR`` to move it): URLs in its
+            ``downloads`` folder, shared with ``download_file``, and ``data:`` URIs in ``data-uri``.
 
     Example:
         >>> from pathlib import Path
@@ -194,37 +175,38 @@ class FileField:
     def _target_dir(self, sub: str) -> Path:
         if self.cache_dir is not None:
             folder = self.cache_dir / sub
-        else:
-            from synapse_fileutils.io import get_temp_path
+        elif sub == "downloads":  # the very cache download_file uses: a file fetched by either is fetched once
+            from synapse_fileutils.download import default_download_dir
 
-            folder = Path(get_temp_path(f"file-field/{sub}"))
-        folder.mkdir(parents=True, exist_ok=True)
+            folder = default_download_dir()
+        else:
+            from synapse_fileutils.io import get_cache_dir
+
+            folder = get_cache_dir(sub)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         return folder
 
     def _from_data_uri(self, value: str) -> Path:
         from synapse_fileutils.atomic import atomic_write
+        from synapse_fileutils.encoding import parse_data_uri
+        from synapse_fileutils.errors import EncodingError
 
-        match = _DATA_URI.match(value)
-        if match is None:
-            raise PydanticCustomError("file_data_uri", "Malformed data: URI")
-        mime = (match["mime"] or "text/plain").lower()
-        payload = value[match.end() :]
-        if match["b64"]:
-            compact = "".join(payload.split())
-            self._check_size(len(compact) * 3 // 4 - compact[-2:].count("="))  # before decoding anything
-            try:
-                content = base64.b64decode(compact, validate=True)
-            except (binascii.Error, ValueError):
-                raise PydanticCustomError("file_data_uri", "The data: URI's base64 payload is invalid") from None
-        else:
-            content = unquote(payload).encode("utf-8")
-        self._check_size(len(content))
-        suffix = mimetypes.guess_extension(mime) or ""
-        self._check_extension(suffix)
-        target = self._target_dir("data-uri") / f"{hashlib.sha256(content).hexdigest()}{suffix}"
+        try:
+            decoded = parse_data_uri(value, max_size=self.max_size)  # the size is checked before decoding
+        except EncodingError as exc:
+            if exc.reason == "too_large":
+                raise PydanticCustomError(
+                    "file_too_large", "File is more than the limit of {limit} bytes", {"limit": self.max_size}
+                ) from None
+            raise PydanticCustomError("file_data_uri", "Malformed data: URI ({reason})", {"reason": str(exc)}) from None
+        # A data: URI has no file name: its extension is its `name=` parameter's, else its media type's. A plain
+        # application/octet-stream names no type at all, so no extension rule can refuse it.
+        if decoded.suffix:
+            self._check_extension(decoded.suffix)
+        target = self._target_dir("data-uri") / f"{hashlib.sha256(decoded.data).hexdigest()}{decoded.suffix or '.bin'}"
         if not target.exists():
             with atomic_write(target) as file:
-                file.write(content)
+                file.write(decoded.data)
         return target
 
     def _from_url(self, url: str) -> Path:
@@ -247,9 +229,13 @@ class FileField:
                 "file_too_large", "File at {url} is larger than the limit of {limit} bytes",
                 {"url": redact_url(url), "limit": self.max_size},
             ) from None  # fmt: skip
+        except ValueError as exc:  # a URL that cannot be requested safely (bad port, parsers disagree)
+            raise PydanticCustomError(
+                "file_source", "Cannot fetch {url}: {reason}", {"url": redact_url(url), "reason": type(exc).__name__}
+            ) from None
         except FileUtilsError as exc:
             status = getattr(exc, "status", None)
-            reason = f"HTTP {status}" if status else (getattr(exc, "reason", None) or "connection failed")
+            reason = getattr(exc, "reason", None) or (f"HTTP {status}" if status else "connection failed")
             raise PydanticCustomError(
                 "file_download", "Could not fetch {url}: {reason}", {"url": redact_url(url), "reason": reason}
             ) from None

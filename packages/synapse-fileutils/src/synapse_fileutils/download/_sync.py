@@ -15,9 +15,10 @@ import threading
 import time
 from typing import TYPE_CHECKING, BinaryIO
 
-from ._http_transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
-from .download_errors import redact_text
-from .progress import ProgressReporter
+from ..http.causes import describe_cause
+from ..http.redact import redact_text, truncate, url_secrets
+from ..progress import ProgressReporter
+from ._transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
 
 if TYPE_CHECKING:
     import requests
@@ -52,7 +53,7 @@ def shared_session() -> requests.Session:
             import requests
             from requests.adapters import HTTPAdapter
 
-            from .__about__ import __version__
+            from ..__about__ import __version__
 
             session = requests.Session()
             adapter = HTTPAdapter(pool_connections=16, pool_maxsize=POOL_SIZE, max_retries=0)
@@ -64,7 +65,10 @@ def shared_session() -> requests.Session:
 
 
 def describe_error(exc: BaseException, url: str) -> str:
-    """Return a short description of a transport exception with the URL's secrets removed.
+    """Return a short description of a transport exception's root cause, with the URL's secrets removed.
+
+    The root cause, not the wrapper's message: requests says "Max retries exceeded" even though it made one attempt
+    (our retry loop counts), which read as nonsense inside "retry 1 of 5".
 
     Args:
         exc: The exception raised by the transport.
@@ -74,11 +78,10 @@ def describe_error(exc: BaseException, url: str) -> str:
         ``"<ExceptionType>: <message>"``, at most 300 characters.
 
     Example:
-        >>> describe_error(ConnectionError("GET /f?sig=1 failed"), "http://h/f?sig=1")
-        'ConnectionError: GET /f?<redacted> failed'
+        >>> describe_error(ConnectionError("GET /f?sig=1234 failed"), "http://h/f?sig=1234")
+        'ConnectionError: GET /f?*** failed'
     """
-    text = f"{type(exc).__name__}: {redact_text(str(exc), url)}"
-    return text if len(text) <= 300 else text[:297] + "..."
+    return truncate(redact_text(describe_cause(exc), url_secrets(url)), 300)
 
 
 def _stream_body(response: requests.Response, transfer: Transfer) -> None:
@@ -126,7 +129,7 @@ def fetch(
     Example:
         >>> import io
         >>> from synapse_fileutils.progress import NullProgress
-        >>> from synapse_fileutils._http_transfer import RetryPolicy
+        >>> from synapse_fileutils.download import RetryPolicy
         >>> fetch(
         ...     "http://127.0.0.1:9/none",
         ...     io.BytesIO(),
@@ -134,12 +137,15 @@ def fetch(
         ...     NullProgress(),
         ... )  # doctest: +IGNORE_EXCEPTION_DETAIL
         Traceback (most recent call last):
-        synapse_fileutils.download_errors.DownloadError: download failed
+        synapse_fileutils.download.errors.DownloadError: download failed
     """
     import requests
     import urllib3
 
     session = session if session is not None else shared_session()
+    from ..http.logs import quiet_transport_logs
+
+    quiet_transport_logs((options.headers or {}).values())  # urllib3's DEBUG request line shows the query string
     transient = (
         requests.ConnectionError,
         requests.Timeout,
@@ -153,7 +159,9 @@ def fetch(
         failure: str | None = None
         delay = 0.0
         try:
-            with session.get(url, headers=headers, stream=True, timeout=timeout, allow_redirects=True) as response:
+            with session.get(
+                transfer.request_url, headers=headers, stream=True, timeout=timeout, allow_redirects=False
+            ) as response:
                 if transfer.on_response(response.status_code, response.headers):
                     _stream_body(response, transfer)
                     transfer.on_body_end()

@@ -13,9 +13,9 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO
 
-from ._http_sync import describe_error
-from ._http_transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
-from .progress import ProgressReporter
+from ..progress import ProgressReporter
+from ._sync import describe_error
+from ._transfer import DownloadOptions, ResumePoint, RetryLater, Transfer, ValidatorCallback
 
 if TYPE_CHECKING:
     import aiohttp
@@ -68,7 +68,7 @@ def new_session(limit: int = 16) -> aiohttp.ClientSession:
         4
     """
     module = import_aiohttp()
-    from .__about__ import __version__
+    from ..__about__ import __version__
 
     session: aiohttp.ClientSession = module.ClientSession(
         connector=module.TCPConnector(limit=limit),
@@ -135,19 +135,22 @@ async def afetch(
     Example:
         >>> import asyncio, io
         >>> from synapse_fileutils.progress import NullProgress
-        >>> from synapse_fileutils._http_transfer import RetryPolicy
+        >>> from synapse_fileutils.download import RetryPolicy
         >>> async def main():
         ...     async with new_session() as session:
         ...         options = DownloadOptions(retry=RetryPolicy(max_attempts=1))
         ...         await afetch("http://127.0.0.1:9/none", io.BytesIO(), options, NullProgress(), session)
         >>> asyncio.run(main())  # doctest: +IGNORE_EXCEPTION_DETAIL
         Traceback (most recent call last):
-        synapse_fileutils.download_errors.DownloadError: download failed
+        synapse_fileutils.download.errors.DownloadError: download failed
     """
     import asyncio
 
     module = import_aiohttp()
     transient = (module.ClientError, asyncio.TimeoutError)
+    from ..http.logs import quiet_transport_logs
+
+    quiet_transport_logs((options.headers or {}).values())  # urllib3's DEBUG request line shows the query string
     transfer = Transfer(url, file, options, progress, resume=resume, on_validator=on_validator)
     timeout = module.ClientTimeout(
         total=None, connect=None, sock_connect=options.connect_timeout, sock_read=options.read_timeout
@@ -157,7 +160,9 @@ async def afetch(
         failure: str | None = None
         delay = 0.0
         try:
-            async with session.get(url, headers=headers, timeout=timeout, allow_redirects=True) as response:
+            async with session.get(
+                transfer.request_url, headers=headers, timeout=timeout, allow_redirects=False
+            ) as response:
                 if transfer.on_response(response.status, response.headers):
                     await _stream_body(response, transfer)
                     transfer.on_body_end()

@@ -1,11 +1,12 @@
 """Redaction of secrets (tokens, passwords, URL credentials, presigned query strings) from text, URLs and headers.
 
-These helpers are what every error message, log line and ``repr`` of synapse-client goes through. They over-redact
-rather than under-redact: a harmless word next to ``token=`` may be hidden, a real token never survives.
+These helpers are what every error message, log line and ``repr`` of the Synapse packages goes through. They
+over-redact rather than under-redact: a harmless word next to ``token=`` may be hidden, a real token never survives.
+None of them raises, whatever the input: a message that fails to redact would be a message that leaks.
 
 Example:
     >>> redact_text("GET https://bob:hunter2@example.com/x?access_token=abc123&page=2")
-    'GET https://***@example.com/x?access_token=***&page=2'
+    'GET https://***@example.com/x?access_token=***&page=***'
     >>> redact_headers({"Authorization": "Token 0123456789abcdef", "Accept": "application/json"})
     {'Authorization': '***', 'Accept': 'application/json'}
 """
@@ -13,9 +14,8 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -26,6 +26,7 @@ __all__ = [
     "redact_text",
     "redact_url",
     "truncate",
+    "url_secrets",
 ]
 
 #: What a secret is replaced with.
@@ -52,6 +53,9 @@ _KEY_SEP_RE = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)(\\?[\"']?[ \t]*[
 _VALUE_RE = re.compile(r"((?:Bearer|Token|Basic|JWT)\s+)?([^\s&\"',;}\]\\)]+)")
 # scheme://user:password@host or scheme://token@host (userinfo capped at 256 characters to stay linear).
 _URL_CREDENTIALS_RE = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@?#]{1,256}@")
+# The query string of an absolute URL inside text ("GET https://h/a?sig=1 failed"): its values are hidden.
+_URL_QUERY_RE = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\s?#\"'<>]{1,2048})\?([^\s#\"'<>]*)")
+_SCHEME_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 
 
 def is_sensitive_key(name: str) -> bool:
@@ -111,15 +115,18 @@ def _redact_key_values(text: str) -> str:
     return "".join(pieces)
 
 
-def redact_text(text: str) -> str:
+def redact_text(text: object, secrets: Iterable[str | None] = ()) -> str:
     """Replace every secret found in free text with ``***``.
 
     Covers auth schemes (``Token xxx``, ``Bearer xxx``), ``key=value`` and ``"key": "value"`` pairs whose key names a
-    secret (``token``, ``access_token``, ``password``, ``X-Amz-Signature``, ...), and credentials in URLs
-    (``https://user:pass@host``).
+    secret (``token``, ``access_token``, ``password``, ``X-Amz-Signature``, ...), credentials in URLs
+    (``https://user:pass@host``), query strings of absolute URLs, and the literal ``secrets`` given (for example the
+    query string of the URL a transport library quotes in its message).
 
     Args:
         text: Any text: an error message, a URL, a response body.
+        secrets: Values to replace wherever they appear; values shorter than 4 characters are ignored (replacing them
+            would mangle ordinary text without protecting anything).
 
     Returns:
         The text with secrets replaced. Not truncated.
@@ -129,41 +136,100 @@ def redact_text(text: str) -> str:
         'Authorization: Bearer ***'
         >>> redact_text('{"password": "hunter2", "user": "bob"}')
         '{"password": "***", "user": "bob"}'
+        >>> redact_text("GET /a.pt?sig=XYZ1 failed", secrets=url_secrets("https://h/a.pt?sig=XYZ1"))
+        'GET /a.pt?*** failed'
     """
+    if not isinstance(text, str):
+        text = _safe_str(text)
+    for secret in sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
     text = _URL_CREDENTIALS_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+    text = _URL_QUERY_RE.sub(lambda m: f"{m.group(1)}?{_mask_query(m.group(2))}", text)
     text = _redact_key_values(text)
     return _SCHEME_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 
-def redact_url(url: str) -> str:
-    """Return ``url`` without credentials: userinfo removed and secret query values replaced with ``***``.
+def url_secrets(url: object) -> list[str]:
+    """Return the parts of ``url`` that may hold secrets: its user info, query string and fragment.
+
+    Transport libraries quote parts of the request URL in their messages (``GET /a?sig=... HTTP/1.1``); pass these to
+    :func:`redact_text` to remove them wherever they appear.
 
     Args:
-        url: An absolute or relative URL.
+        url: The requested URL.
 
     Returns:
-        The redacted URL; other parts are kept so the URL still says what was requested.
+        The non-empty secret-bearing parts, longest first (an empty list for text that is not a URL).
+
+    Example:
+        >>> url_secrets("https://u:pw@h/a?sig=1#t")
+        ['sig=1', 'u:pw', 't']
+    """
+    if not isinstance(url, str):
+        return []
+    rest = url.split("#", 1)
+    fragment = rest[1] if len(rest) > 1 else ""
+    rest = rest[0].split("?", 1)
+    query = rest[1] if len(rest) > 1 else ""
+    authority = rest[0].split("://", 1)[-1].split("/", 1)[0]
+    userinfo = authority.rpartition("@")[0]
+    return sorted((part for part in (query, userinfo, fragment) if part), key=len, reverse=True)
+
+
+def redact_url(url: object) -> str:
+    """Return ``url`` safe to show: user info, query values and fragment replaced with ``***``; never raises.
+
+    This is the one URL redaction of every Synapse package. The scheme, host, port and path stay, so the URL still
+    says what was requested; every query *value* is hidden (whatever its name: a presigned URL's signature may be
+    called ``X-Amz-Signature``, ``sig`` or anything else), the keys stay. Secrets found in the path by the text rules
+    (``/auth/Token abc...``) are hidden too. Input that is not a parseable URL is redacted as text.
+
+    Args:
+        url: Any URL (absolute or relative), or any other value (it is shown as text).
+
+    Returns:
+        The redacted URL.
 
     Example:
         >>> redact_url("https://s3.example.com/b/k?X-Amz-Credential=AKIA&X-Amz-Signature=abc&v=1")
-        'https://s3.example.com/b/k?X-Amz-Credential=***&X-Amz-Signature=***&v=1'
+        'https://s3.example.com/b/k?X-Amz-Credential=***&X-Amz-Signature=***&v=***'
+        >>> redact_url("https://user:pw@example.com:8443/a/b.zip#frag")
+        'https://***@example.com:8443/a/b.zip#***'
+        >>> redact_url("http://h:99999/a.pt?sig=1")  # a bad port: redacted all the same
+        'http://h:99999/a.pt?sig=***'
     """
+    if not isinstance(url, str):
+        return redact_text(_safe_str(url))
+    base, hash_sign, fragment = url.partition("#")
+    base, question, query = base.partition("?")
+    scheme, sep, rest = base.partition("://")
+    if sep and _SCHEME_NAME_RE.fullmatch(scheme):
+        authority, slash, path = rest.partition("/")
+        if "@" in authority:
+            authority = f"{REDACTED}@{authority.rpartition('@')[2]}"
+        base = f"{scheme}://{authority}{slash}{path}"
+    result = base
+    if question:
+        result += "?" + _mask_query(query)
+    if hash_sign:
+        result += "#" + (REDACTED if fragment else "")
+    return redact_text(result)  # catch secrets in the path, such as "/auth/Token abc..."
+
+
+def _mask_query(query: str) -> str:
+    if not query:
+        return query
+    return "&".join(
+        f"{pair.partition('=')[0]}={REDACTED}" if "=" in pair else (pair if not pair else REDACTED)
+        for pair in query.split("&")
+    )
+
+
+def _safe_str(value: object) -> str:
     try:
-        parts = urlsplit(url)
-    except ValueError:
-        return redact_text(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = "&".join(
-            f"{quote(key, safe='-_.~')}={REDACTED if is_sensitive_key(key) else quote(value, safe='-_.~/:,')}"
-            for key, value in pairs
-        )
-    redacted = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    return redact_text(redacted)  # catch secrets in the path or fragment, such as "/auth/Token abc..."
+        return str(value)
+    except Exception:  # a value whose __str__ fails still gets a message
+        return f"<{type(value).__name__}>"
 
 
 def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:

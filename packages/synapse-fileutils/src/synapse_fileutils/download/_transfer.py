@@ -16,21 +16,23 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
-from .download_errors import DownloadError, DownloadTooLargeError, redact_url
-from .progress import NullProgress, ProgressReporter
+from ..http.origin import UnsafeURLError, headers_for, origin_of
+from ..http.redact import redact_url
+from ..http.redirects import MAX_REDIRECTS, RedirectError, is_redirect, next_hop
+from ..http.retry import TRANSIENT_STATUSES, backoff_delay, parse_retry_after
+from ..logs import get_logger
+from ..progress import NullProgress, ProgressReporter
+from .errors import DownloadError, DownloadTooLargeError
 
 __all__ = [
-    "RETRYABLE_STATUSES",
     "DownloadOptions",
     "ResumePoint",
     "RetryPolicy",
@@ -38,15 +40,11 @@ __all__ = [
     "cache_file_name",
     "clean_url",
     "default_download_dir",
-    "parse_retry_after",
 ]
 
-logger = logging.getLogger("synapse_fileutils.download")
+logger = get_logger("synapse_fileutils.download")
 
-#: Statuses worth another attempt: request timeout, rate limiting, and server-side failures.
-RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-
-#: Environment variable that overrides the per-user download cache folder.
+#: Environment variable that overrides the download folder alone (superseded by ``SYNAPSE_CACHE_DIR``, still honoured).
 DOWNLOAD_DIR_ENV = "SYNAPSE_DOWNLOAD_DIR"
 
 #: After this many bytes written, the transfer asks the kernel to start writing them to disk (and to drop the pages
@@ -62,10 +60,11 @@ _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9_-]{1,16}$")
 class RetryPolicy:
     """How often and how patiently a download retries transient failures.
 
-    Transient failures are the statuses in :data:`RETRYABLE_STATUSES`, dropped or refused connections, timeouts and
-    truncated bodies. The wait before retry ``n`` (1-based) is a random value in
-    ``[0, min(max_backoff, backoff * 2 ** (n - 1))]`` ("full jitter"), unless the server sent ``Retry-After``, which is
-    honoured up to ``max_retry_after`` seconds.
+    Transient failures are the statuses in :data:`synapse_fileutils.http.TRANSIENT_STATUSES`, dropped or refused
+    connections, timeouts and truncated bodies. The wait before retry ``n`` (1-based) is
+    :func:`synapse_fileutils.http.backoff_delay`: a random value in ``[base / 2, base]`` with
+    ``base = min(max_backoff, backoff * 2 ** (n - 1))``, unless the server sent ``Retry-After``, which is honoured up
+    to ``max_retry_after`` seconds.
 
     Args:
         max_attempts: Requests made at most, the first included. Must be at least 1.
@@ -107,10 +106,7 @@ class RetryPolicy:
         """
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_retry_after)
-        import random
-
-        ceiling = min(self.max_backoff, self.backoff * (2 ** (retry_number - 1)))
-        return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
+        return backoff_delay(retry_number, self.backoff, self.max_backoff)
 
 
 @dataclass(frozen=True)
@@ -226,57 +222,29 @@ def cache_file_name(url: str, name: str | None = None) -> str:
 def default_download_dir() -> Path:
     """Return the per-user folder downloads are cached in, creating it (mode 0700) if needed.
 
-    The folder is ``$SYNAPSE_DOWNLOAD_DIR`` if set, else ``$XDG_CACHE_HOME/synapse-sdk/downloads``, else
-    ``~/.cache/synapse-sdk/downloads``. Never a fixed folder under ``/tmp`` that other users could prepare.
+    The folder is ``downloads`` in the per-user Synapse cache (:func:`synapse_fileutils.io.get_cache_dir`:
+    ``$SYNAPSE_CACHE_DIR``, else ``$XDG_CACHE_HOME/synapse-sdk``, else ``~/.cache/synapse-sdk``), the same cache
+    ``FileField`` uses. ``$SYNAPSE_DOWNLOAD_DIR``, the earlier variable, still wins when set. Never a fixed folder under
+    ``/tmp`` that other users could prepare.
 
     Returns:
         The cache folder.
 
     Example:
         >>> import os, tempfile
-        >>> os.environ["SYNAPSE_DOWNLOAD_DIR"] = tempfile.mkdtemp()
-        >>> default_download_dir() == Path(os.environ.pop("SYNAPSE_DOWNLOAD_DIR"))
+        >>> os.environ["SYNAPSE_CACHE_DIR"] = tempfile.mkdtemp()
+        >>> default_download_dir() == Path(os.environ.pop("SYNAPSE_CACHE_DIR")) / "downloads"
         True
     """
     override = os.environ.get(DOWNLOAD_DIR_ENV)
     if override:
         folder = Path(override).expanduser()
     else:
-        cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        folder = Path(cache_home).expanduser() / "synapse-sdk" / "downloads"
+        from ..io import get_cache_dir
+
+        folder = get_cache_dir("downloads")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Return a ``Retry-After`` header as seconds from now, or ``None`` if absent or unreadable.
-
-    Args:
-        value: The header value: delay seconds or an HTTP date.
-
-    Returns:
-        Seconds (never negative), or ``None``.
-
-    Example:
-        >>> parse_retry_after("2")
-        2.0
-        >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")
-        0.0
-        >>> parse_retry_after("soon") is None
-        True
-    """
-    if value is None:
-        return None
-    import email.utils
-
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -299,7 +267,7 @@ class Transfer:
     headers, :meth:`wrote` after writing body bytes to :attr:`file`, :meth:`on_body_end` when the body ended, and
     :meth:`on_transport_error` when the connection failed. :meth:`on_response`, :meth:`on_body_end` and
     :meth:`on_transport_error` raise :class:`RetryLater` to ask for another attempt and
-    :class:`~synapse_fileutils.download_errors.DownloadError` when it is over.
+    :class:`~synapse_fileutils.download.errors.DownloadError` when it is over.
 
     Args:
         url: The URL to download (kept only in memory; messages use the redacted form).
@@ -336,6 +304,10 @@ class Transfer:
         on_validator: ValidatorCallback | None = None,
     ) -> None:
         self.url = url
+        #: Where the next request goes: :attr:`url`, or the target of the redirect being followed.
+        self.request_url = url
+        self.redirects = 0
+        self._following = False
         self.file = file
         self.options = options
         self.progress: ProgressReporter = progress if progress is not None else NullProgress()
@@ -369,10 +341,18 @@ class Transfer:
         Returns:
             Headers for the request.
         """
-        self.attempts += 1
+        if self._following:  # the next hop of a redirect is part of the same attempt
+            self._following = False
+        else:
+            self.attempts += 1
+            self.request_url, self.redirects = self.url, 0  # every attempt starts from the URL given
         headers = {"Accept-Encoding": "identity"}
         if self.options.headers:
             headers.update(self.options.headers)
+            try:  # caller-given headers (Authorization, X-Api-Key, any other) only go to the URL's own origin
+                headers = headers_for(self.request_url, origin_of(self.url), headers, self.options.headers)
+            except UnsafeURLError:
+                headers = {"Accept-Encoding": "identity"}
         if self.offset > 0 and self.validator is not None:
             headers["Range"] = f"bytes={self.offset}-"
             headers["If-Range"] = self.validator
@@ -395,6 +375,9 @@ class Transfer:
             DownloadError: The server refused the download (404, 403, ...), or the retries are used up.
         """
         self.last_status = status
+        location = _header(headers, "Location")
+        if is_redirect(status, location):
+            self._follow(status, str(location))
         if status == 200:
             if self.offset > 0:
                 logger.info("%s: server sent the whole file instead of a range; starting over", self.safe_url)
@@ -420,10 +403,31 @@ class Transfer:
             logger.info("%s: range not satisfiable; starting over", self.safe_url)
             self._restart()
             raise RetryLater(self._delay_or_fail(f"HTTP {status}", None))
-        if status in RETRYABLE_STATUSES:
+        if status in TRANSIENT_STATUSES:
             retry_after = parse_retry_after(_header(headers, "Retry-After"))
             raise RetryLater(self._delay_or_fail(f"HTTP {status}", retry_after))
         raise DownloadError("download refused", url=self.url, status=status, attempts=self.attempts)
+
+    def _follow(self, status: int, location: str) -> None:
+        """Check a redirect hop and ask the transport to send the next request there."""
+        try:
+            target, _ = next_hop(self.request_url, status, location, "GET")
+        except RedirectError as exc:
+            raise DownloadError(
+                "download refused", url=self.url, status=status, attempts=self.attempts, reason=exc.reason
+            ) from None
+        self.redirects += 1
+        if self.redirects > MAX_REDIRECTS:
+            raise DownloadError(
+                "download refused",
+                url=self.url,
+                status=status,
+                attempts=self.attempts,
+                reason=f"more than {MAX_REDIRECTS} redirects",
+            )
+        self.request_url = target
+        self._following = True
+        raise RetryLater(0.0)
 
     def write(self, data: bytes | memoryview) -> None:
         """Write body bytes to :attr:`file`, starting write-behind every :data:`WRITE_BEHIND_BYTES`.

@@ -1,4 +1,9 @@
-"""Retry policy helpers: which requests may be retried, how long to wait, and ``Retry-After`` parsing.
+"""Retry policy: which requests may be retried, on which statuses, how long to wait, and ``Retry-After`` parsing.
+
+Two status sets, named by intent: :data:`UNPROCESSED_STATUSES` for API calls (the server turned the request away
+before it ran, so another try repeats nothing) and :data:`TRANSIENT_STATUSES` for file transfers, where a ``500`` or a
+``408`` from a file server is worth another try. Where urllib3 does the retrying (HTTP storage),
+:func:`urllib3_retry` builds its :class:`~urllib3.util.Retry` from the same rules.
 
 Example:
     >>> parse_retry_after("3")
@@ -10,7 +15,8 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -18,18 +24,29 @@ if TYPE_CHECKING:
 __all__ = [
     "IDEMPOTENT_METHODS",
     "MAX_BACKOFF",
-    "RETRY_STATUSES",
+    "MAX_RETRY_AFTER",
+    "REDIRECT_STATUSES",
+    "TRANSIENT_STATUSES",
+    "UNPROCESSED_STATUSES",
     "backoff_delay",
     "is_retryable_method",
     "parse_retry_after",
+    "urllib3_retry",
 ]
 
 #: Methods that may be sent twice without changing the outcome (RFC 9110, section 9.2.2), so they are retried.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-#: Statuses that say "try again later": rate limited, bad gateway, unavailable, gateway timeout.
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses of a request the server turned away before running it: rate limited, bad gateway, unavailable, gateway
+#: timeout. API calls are retried on these only (a ``500`` from an API usually fails again the same way).
+UNPROCESSED_STATUSES = frozenset({429, 502, 503, 504})
+#: Statuses worth another try when moving a file: the unprocessed ones plus request timeout, too early and ``500``.
+TRANSIENT_STATUSES = UNPROCESSED_STATUSES | {408, 425, 500}
+#: Statuses that redirect to ``Location``.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 #: Longest backoff between two attempts, in seconds.
 MAX_BACKOFF = 30.0
+#: Longest ``Retry-After`` honoured by :func:`urllib3_retry`, in seconds, unless told otherwise.
+MAX_RETRY_AFTER = 60.0
 
 
 def is_retryable_method(method: str) -> bool:
@@ -119,3 +136,53 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = when.replace(tzinfo=timezone.utc)
     current = now if now is not None else datetime.now(timezone.utc)
     return max(0.0, (when - current).total_seconds())
+
+
+def urllib3_retry(
+    retries: int,
+    *,
+    backoff: float = 0.5,
+    statuses: Iterable[int] = TRANSIENT_STATUSES,
+    methods: Iterable[str] = IDEMPOTENT_METHODS,
+    max_retry_after: float = MAX_RETRY_AFTER,
+) -> Any:
+    """Build a :class:`urllib3.util.Retry` that follows these rules, for a ``requests`` adapter.
+
+    It retries connection failures and ``statuses`` for ``methods`` with exponential backoff (``backoff``, doubling,
+    at most :data:`MAX_BACKOFF`), honours ``Retry-After`` up to ``max_retry_after`` seconds, follows no redirects of
+    its own, and hands the last response back instead of raising ``MaxRetryError`` for a status.
+
+    Args:
+        retries: Retries after the first attempt (0 disables retrying).
+        backoff: First backoff, in seconds.
+        statuses: Statuses to retry.
+        methods: Methods to retry (idempotent ones by default).
+        max_retry_after: Longest ``Retry-After`` waited for, in seconds.
+
+    Returns:
+        The ``Retry`` object.
+
+    Example:
+        >>> retry = urllib3_retry(2)
+        >>> retry.total, 503 in retry.status_forcelist, retry.allowed_methods >= {"GET", "PUT"}
+        (2, True, True)
+    """
+    from ._urllib3 import CappedRetry
+
+    retries = max(0, int(retries))
+    return CappedRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        redirect=False,
+        backoff_factor=backoff,
+        backoff_max=MAX_BACKOFF,
+        status_forcelist=frozenset(statuses),
+        allowed_methods=frozenset(m.upper() for m in methods),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        max_retry_after=max_retry_after,
+    )
