@@ -180,7 +180,7 @@ def test_gzip_encoded_download_is_whole(http_record: dict[str, Any], http_server
 def test_redirect_to_another_origin_drops_every_configured_header(
     http_record: dict[str, Any], http_server: Any, tmp_path: Path
 ) -> None:
-    from .servers import http_file_server
+    from synapse_testkit.storage_servers import http_file_server
 
     _, faults = http_server
     secrets = {"X-Api-Key": "key-123456", "Synapse-Access-Token": "t-123456", "Authorization": "Token a-123456"}
