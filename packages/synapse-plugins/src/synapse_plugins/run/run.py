@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from . import records as _records
 from .loggers.base import NullLogger, RunLogger
 from .progress import ProgressTracker
 from .records import LogContext, LogEntry, MetricsRecord, metrics_record, progress_record
@@ -242,7 +243,7 @@ class Run:
             record = metrics_record(self._metrics)
         self._send("set_metrics", record)
 
-    def log_metrics(self, record: MetricsRecord | Mapping[str, Any], category: str) -> None:
+    def log_metrics(self, record: _records.MetricsRecord | Mapping[str, Any], category: str) -> None:
         """Set a category's item counts (``stand_by``, ``success``, ``failed``).
 
         Args:
