@@ -19,6 +19,7 @@ from synapse_plugins.errors import ExecutionError
 from synapse_plugins.execution import Invocation, execute
 from synapse_plugins.run.loggers import MemoryLogger, TeeLogger
 from synapse_plugins.run.loggers.backend import BackendLogger
+from synapse_plugins.testing import backend_logger, backend_server, run_action
 
 TOKEN = backend_server_module.ACCESS_TOKEN
 TENANT = backend_server_module.TENANT
@@ -208,7 +209,7 @@ def test_a_slow_backend_fills_the_queue_and_the_action_waits_at_most_the_deadlin
     for i in range(100):
         run.log_message(f"m{i}")
     backend.close()
-    assert backend.producer_waits == 1
+    assert backend.producer_waits >= 1  # it waited for room, within one budget of put_timeout
     assert backend.sent + backend.dropped == 100
     assert backend.dropped > 0
     assert backend.sent >= 10
@@ -228,3 +229,34 @@ def test_close_twice_and_calls_after_close(server):
     assert backend.sent == 1
     assert backend.dropped == 1
     assert [e["data"]["content"] for e in server.logs] == ["before"]
+
+
+def count_to_three(run, params):
+    for i in range(1, 4):
+        run.set_progress(i, 3)
+        run.log_message(f"counted {i}")
+    return 3
+
+
+def test_testing_helpers_run_an_action_against_the_backend_server(server):
+    logger = backend_logger(server, interval=0.1)
+    outcome = run_action(count_to_three, logger=logger)
+    assert outcome.result == 3
+    assert [e["event_id"] for e in server.logs] == [e.event_id for e in outcome.entries]
+    job = server.get("jobs", logger.job_id)
+    assert job["status"] == "SUCCEEDED"
+    assert job["result"] == 3
+    assert job["progress_record"]["current_progress"]["overall"] == 100.0
+
+
+def test_backend_server_helper_starts_the_public_server_or_says_what_is_missing():
+    import synapse_client.testing as public
+
+    if not hasattr(public, "BackendServer"):  # until the server moves into synapse_client.testing
+        with pytest.raises(RuntimeError, match=r"synapse_client\.testing\.BackendServer"), backend_server():
+            pass
+        return
+    with backend_server() as public_server:
+        logger = backend_logger(public_server)
+        run_action(count_to_three, logger=logger)
+        assert public_server.get("jobs", logger.job_id)["status"] == "SUCCEEDED"

@@ -13,12 +13,13 @@ sends them:
 - **Statuses** (set by the runner) are ``PATCH``-ed in upper case in the order they were set, after every event
   logged before them: ``result`` with SUCCEEDED, ``result: {"error": ...}`` with FAILED and STOPPED.
 
-The queue of events is bounded (``queue_size``). When it is full the action waits up to ``put_timeout`` seconds for
-room (back-pressure); if the backend has not made room by then, that event and every further one are dropped and
-counted, without waiting again, until a batch gets through. ``close()`` flushes what is left within
-``close_timeout`` seconds, counts what it could not send as dropped, logs the count and stops the thread. So a slow
-or failing backend costs the action at most ``put_timeout`` + ``close_timeout`` seconds, and never an exception:
-client errors are logged (redacted) on the ``synapse_plugins.run`` logger.
+The queue of events is bounded (``queue_size``). When it is full the action waits for room (back-pressure), but
+for at most ``put_timeout`` seconds in all until the queue has drained again; past that, events that find the queue
+full are dropped and counted, without waiting. ``close()`` flushes what is left within
+``close_timeout`` seconds, counts what it could not send as dropped, logs the count and stops the thread. So a backend
+that is down costs the action at most ``put_timeout`` + ``close_timeout`` seconds (a slow one at most
+``put_timeout`` per backlog), and never an exception: client errors are logged (redacted) on the
+``synapse_plugins.run`` logger.
 
 Example:
     ```python
@@ -109,7 +110,8 @@ class BackendLogger:
         batch_size: Events that make a full batch, sent at once.
         max_batch: Most events in one request (a backlog is sent in requests of this size).
         queue_size: Most events kept waiting; past it the action waits (see ``put_timeout``).
-        put_timeout: Seconds the action waits for room in a full queue before events are dropped.
+        put_timeout: Seconds the action may wait for room in a full queue, in all, until the queue drains again;
+            then events that find it full are dropped.
         close_timeout: Seconds ``close()`` spends flushing before it gives up on what is left.
         max_backoff: Longest wait, in seconds, between two attempts after failures.
         close_client: Also close ``client`` when the logger closes.
@@ -171,7 +173,9 @@ class BackendLogger:
         self._progress: dict[str, Any] | None = None
         self._metrics: dict[str, Any] | None = None
         self._retry: _Batch | _Patch | None = None  # what failed last and goes first next time
-        self._stalled = False  # a wait for room timed out: drop at once until a batch gets through
+        # Seconds the action may still wait for room before events are dropped at once; refilled when the queue
+        # has drained, so one backlog costs the action at most put_timeout in all.
+        self._wait_budget = self.put_timeout
         self._closing = False
         self._closed = False
         self._deadline = 0.0
@@ -191,16 +195,17 @@ class BackendLogger:
                 self.dropped += 1
                 return
             if self._queued_events >= self.queue_size:
-                if not self._stalled:
+                if self._wait_budget > 0:
                     self.producer_waits += 1
-                    deadline = time.monotonic() + self.put_timeout
+                    started = time.monotonic()
+                    deadline = started + self._wait_budget
                     while self._queued_events >= self.queue_size and not self._closing:
                         remaining = deadline - time.monotonic()
                         if remaining <= 0:
                             break
                         self._room.wait(remaining)
+                    self._wait_budget = max(0.0, self._wait_budget - (time.monotonic() - started))
                 if self._queued_events >= self.queue_size or self._closing:
-                    self._stalled = True
                     self.dropped += 1
                     return
             self._queue.append(entry)
@@ -299,7 +304,8 @@ class BackendLogger:
                     failures, retry_at, self._retry = 0, 0.0, None
                     if isinstance(work, _Batch):
                         self.sent += len(work.entries)
-                        self._stalled = False
+                        if not self._queued_events:
+                            self._wait_budget = self.put_timeout
                         self._room.notify_all()
                 elif retryable:
                     failures += 1
