@@ -3,11 +3,12 @@
 The action never waits for the network. Its calls only put records in memory; one background thread (the flusher)
 sends them:
 
-- **Events** go in batches (a full batch of ``batch_size`` at once, a partial one at most every ``interval``
-  seconds) as a list of [`LogEntry.to_wire()`][synapse_plugins.run.records.LogEntry.to_wire]. Each entry carries
-  its ``event_id`` and each batch an ``Idempotency-Key`` header, so a batch is resent after a failure (by the
-  client's retry policy, then by the flusher with backoff) without ever being stored twice. An attached ``file`` is
-  sent inline, as [`BackendClient.create_logs`][synapse_client.backend.BackendClient.create_logs] does.
+- **Events** go in batches (a full batch of ``batch_size`` at once, a partial one once ``interval`` seconds have
+  passed since the last batch) as a list of
+  [`LogEntry.to_wire()`][synapse_plugins.run.records.LogEntry.to_wire]. Each entry carries its ``event_id`` and
+  each batch an ``Idempotency-Key`` header, so a batch is resent after a failure (by the client's retry policy, then
+  by the flusher with backoff) without ever being stored twice. An attached ``file`` is sent inline, as
+  [`BackendClient.create_logs`][synapse_client.backend.BackendClient.create_logs] does.
 - **Progress and metrics** are coalesced: only the latest record is kept, and at most one ``PATCH`` goes out per
   ``interval`` (about one a second), however often the action calls ``set_progress``.
 - **Statuses** (set by the runner) are ``PATCH``-ed in upper case in the order they were set, after every event
@@ -106,7 +107,7 @@ class BackendLogger:
     Args:
         client: The backend client (its timeouts and retry policy apply to each request).
         job_id: The job the run reports to; stamped on entries that carry none.
-        interval: Seconds between two progress/metrics PATCHes, and at most between partial event batches.
+        interval: Seconds between two progress/metrics PATCHes; a partial event batch waits up to this long.
         batch_size: Events that make a full batch, sent at once.
         max_batch: Most events in one request (a backlog is sent in requests of this size).
         queue_size: Most events kept waiting; past it the action waits (see ``put_timeout``).
@@ -287,6 +288,12 @@ class BackendLogger:
     # -- the flusher ---------------------------------------------------------------------------------------------
 
     def _flush_loop(self) -> None:
+        try:
+            self._flush_until_closed()
+        except Exception:  # a bug here must not pass silently; close() then counts what is left as dropped
+            _log.exception("backend logger for job %s stopped flushing", self.job_id)
+
+    def _flush_until_closed(self) -> None:
         failures = 0
         retry_at = next_patch = 0.0
         next_events = time.monotonic() + self.interval
