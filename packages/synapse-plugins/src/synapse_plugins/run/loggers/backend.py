@@ -216,22 +216,22 @@ class BackendLogger:
 
     def set_progress(self, record: dict[str, Any]) -> None:
         """Keep the latest progress record (sent at most once per ``interval``)."""
-        with self._lock:
-            if self._closing:
-                return
-            idle = self._progress is None
-            self._progress = record
-            if idle:
-                self._wake.notify()
+        self._keep(progress=record)
 
     def set_metrics(self, record: dict[str, Any]) -> None:
         """Keep the latest metrics record (sent with the progress)."""
+        self._keep(metrics=record)
+
+    def _keep(self, *, progress: dict[str, Any] | None = None, metrics: dict[str, Any] | None = None) -> None:
         with self._lock:
             if self._closing:
                 return
-            idle = self._metrics is None
-            self._metrics = record
-            if idle:
+            idle = self._progress is None and self._metrics is None
+            if progress is not None:
+                self._progress = progress
+            if metrics is not None:
+                self._metrics = metrics
+            if idle:  # the flusher may be asleep with nothing to do: tell it a PATCH is due
                 self._wake.notify()
 
     def set_status(self, status: JobStatus, *, result: Any = None, error: str | None = None) -> None:
