@@ -15,7 +15,7 @@ from protocol_server import Fault
 
 from synapse_client.backend import BackendClient
 from synapse_plugins import run_plugin
-from synapse_plugins.errors import ExecutionError
+from synapse_plugins.errors import ExecutionError, RunStoppedError
 from synapse_plugins.execution import Invocation, execute
 from synapse_plugins.run.loggers import MemoryLogger, TeeLogger
 from synapse_plugins.run.loggers.backend import BackendLogger
@@ -40,6 +40,8 @@ def busy(run, params):
         run.log("export_data_file", {"name": "a.txt"}, file=params["file"])
     if params.get("fail"):
         raise RuntimeError("the action broke")
+    if params.get("stop"):
+        raise KeyboardInterrupt
     return {"ended_at": time.monotonic(), "seconds": time.monotonic() - started}
 """
 
@@ -134,6 +136,19 @@ def test_failed_action_sends_failed_with_the_error_after_its_traceback(server, p
     assert len(error) == 1
     assert "RuntimeError" in error[0]["data"]["traceback"]
     assert server.get("jobs", job)["status"] == "FAILED"
+
+
+def test_an_interrupted_run_sends_stopped_after_its_events(server, plugin):
+    job = new_job(server)
+    backend = BackendLogger(client_for(server), job)
+    with pytest.raises(RunStoppedError):
+        run_busy(plugin, backend, job, messages=250, stop=True)
+    statuses = [p for p in job_patches(server, job) if "status" in p]
+    assert [p["status"] for p in statuses] == ["RUNNING", "STOPPED"]
+    assert statuses[-1]["result"] == {"error": "interrupted"}
+    assert [e["data"]["content"] for e in server.logs][-1] == "Run stopped: interrupted"
+    assert len(server.logs) == 251
+    assert backend.dropped == 0
 
 
 def test_a_backend_that_is_down_costs_the_run_its_deadlines_and_the_drops_are_counted(tmp_path, plugin, caplog):
