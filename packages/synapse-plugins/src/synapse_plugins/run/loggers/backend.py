@@ -49,6 +49,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from synapse_client.errors import ClientError
+from synapse_client.network import sanitize_error_message
+
 if TYPE_CHECKING:
     from synapse_client.backend import BackendClient
     from synapse_client.ray.jobs import JobStatus
@@ -180,6 +183,7 @@ class BackendLogger:
         self._closing = False
         self._closed = False
         self._deadline = 0.0
+        _ = client.session  # import the HTTP stack now, not in the flusher while the action runs
         self._thread = threading.Thread(target=self._flush_loop, name=f"synapse-backend-logger-{self.job_id}")
         self._thread.daemon = True  # a stuck request must not keep the process alive after close() gave up
         self._thread.start()
@@ -401,9 +405,6 @@ class BackendLogger:
 
     def _send(self, work: _Batch | _Patch) -> tuple[bool, bool]:
         """Send one request; return (sent, worth retrying). Never raises."""
-        from synapse_client.errors import ClientError
-        from synapse_client.network import sanitize_error_message
-
         self.requests += 1
         what = f"POST logs/ ({len(work.entries)} events)" if isinstance(work, _Batch) else "PATCH jobs/{id}/"
         try:
