@@ -79,7 +79,7 @@ def test_every_event_arrives_once_and_progress_is_coalesced_with_latency_and_503
     server.fail_every = 3  # every third jobs/logs request is handled, then answered 503: the client must resend
     job = new_job(server)
     memory = MemoryLogger()
-    backend = BackendLogger(client_for(server), job)
+    backend = BackendLogger(client_for(server), job, batch_size=200)
     outcome = run_busy(plugin, TeeLogger(backend, memory), job, messages=2000, progress=5000)
 
     # Every event exactly once, in the order the run logged it, although batches were resent.

@@ -143,7 +143,7 @@ class BackendLogger:
         job_id: str | int,
         *,
         interval: float = 1.0,
-        batch_size: int = 200,
+        batch_size: int = 1000,
         max_batch: int = 1000,
         queue_size: int = 10_000,
         put_timeout: float = 30.0,
