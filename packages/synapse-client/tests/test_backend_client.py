@@ -463,6 +463,21 @@ def test_create_logs_sends_files_inline(backend_server: Any, client: BackendClie
     assert events[1]["file"] == str(export)  # the caller's list is not changed
 
 
+def test_create_logs_with_an_idempotency_key_is_retried_and_stored_once(backend_server: Any, client: BackendClient):
+    backend_server.fail_every = 1  # the first POST is stored, then answered 503: the answer is lost, not the work
+    backend_server.fail_pattern = r"/logs/"
+    events = [{"event": "message", "data": {"content": "once"}, "datetime": "x", "job": 1, "event_id": "e-1"}]
+    with pytest.raises(ServiceUnavailableError):
+        client.create_logs(events)  # no key: a POST is sent once
+    backend_server.fail_every = 0
+    backend_server.protocol.inject("POST", "/logs/", Fault.status(503))
+    assert client.create_logs(events, idempotency_key="batch-1") == {"created": 0}  # already stored: dropped
+    posts = backend_server.protocol.requests_for("POST", "/logs/")
+    assert [r.header("Idempotency-Key") for r in posts] == [None, "batch-1", "batch-1"]
+    assert [e["event_id"] for e in backend_server.logs] == ["e-1"]
+    assert len(backend_server.logs_received) == 2
+
+
 def test_serve_applications(client: BackendClient) -> None:
     created = client.create_serve_application({"name": "seg", "agent": 2, "job": 1})
     assert isinstance(created, Record)

@@ -5,8 +5,11 @@ directly, and returns an [`ActionRun`][synapse_plugins.testing.ActionRun] with t
 progress and metrics records and the statuses the runner set. It goes through the same code as
 ``run_plugin(method="local")``: same validation, same events.
 
-A real HTTP server that speaks the backend's jobs and logs protocol, for testing a plugin against the backend
-logger, is ``synapse_client.testing``'s backend server.
+To test a plugin against the platform's backend, [`backend_server`][synapse_plugins.testing.backend_server] starts
+the real HTTP server that speaks the backend's jobs and logs protocol (``synapse_client.testing.BackendServer``: it
+records requests and injects latency and 5xx answers) and
+[`backend_logger`][synapse_plugins.testing.backend_logger] makes a backend logger that reports to it; pass it as
+``run_action(..., logger=...)``.
 
 Example:
     >>> from pydantic import BaseModel
@@ -37,15 +40,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import PluginError
-from .run.loggers import MemoryLogger
+from .run.loggers import MemoryLogger, TeeLogger
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from synapse_client.ray.jobs import JobStatus
 
     from .actions import Action, ActionRegistry
+    from .run.loggers import RunLogger
+    from .run.loggers.backend import BackendLogger
     from .run.records import LogEntry
 
-__all__ = ["ActionRun", "run_action"]
+__all__ = ["ActionRun", "backend_logger", "backend_server", "run_action"]
 
 
 @dataclass
@@ -109,6 +116,7 @@ def run_action(
     job_id: str | None = None,
     registry: ActionRegistry | None = None,
     check: bool = True,
+    logger: RunLogger | None = None,
 ) -> ActionRun:
     """Run an action with the memory logger and return what it did.
 
@@ -119,6 +127,8 @@ def run_action(
         job_id: A job id to put on log entries.
         registry: Where actions are found.
         check: Raise the action's error (``ParamsError``, ``ExecutionError``...) instead of returning it.
+        logger: Another logger the run also reports to (such as
+            [`backend_logger(server)`][synapse_plugins.testing.backend_logger]); it is closed when the run ends.
 
     Returns:
         The run's outcome.
@@ -145,13 +155,71 @@ def run_action(
         tmp = scratch.enter_context(tempfile.TemporaryDirectory(prefix="synapse-test-plugin-"))
         folder = _plugin_for(Path(tmp), name, category)
         action = name
-    logger = MemoryLogger()
+    memory = MemoryLogger()
+    if job_id is None and logger is not None:
+        job_id = getattr(logger, "job_id", None)
     invocation = Invocation.create(folder, action, params, job_id=job_id)
     try:
         with scratch:
-            result = execute(invocation, logger=logger, registry=registry)
+            result = execute(invocation, logger=memory if logger is None else TeeLogger(memory, logger),
+                             registry=registry)  # fmt: skip
     except PluginError as exc:
         if check:
             raise
-        return ActionRun(None, exc, logger)
-    return ActionRun(result, None, logger)
+        return ActionRun(None, exc, memory)
+    return ActionRun(result, None, memory)
+
+
+@contextlib.contextmanager
+def backend_server(storage_dir: str | os.PathLike[str] | None = None, **options: Any) -> Iterator[Any]:
+    """Start the backend protocol test server on 127.0.0.1 for the duration of a ``with`` block.
+
+    The server is ``synapse_client.testing.BackendServer``: a real, stateful HTTP server speaking the backend's
+    jobs and logs protocol (and the rest of it), which records every request and can slow down or fail requests.
+
+    Args:
+        storage_dir: Where the server keeps uploaded files (default: a temporary folder, removed afterwards).
+        **options: Passed to ``BackendServer`` (``access_token``, ``tenant``).
+
+    Yields:
+        The running server (``.url``, ``.access_token``, ``.tenant``, ``.logs``, ``.get("jobs", id)``...).
+
+    Example:
+        ```python
+        from synapse_plugins.testing import backend_logger, backend_server, run_action
+
+        with backend_server() as server:
+            outcome = run_action("my-plugin", "export", {"name": "x"}, logger=backend_logger(server))
+            assert server.get("jobs", outcome.logger.entries[0].job)["status"] == "SUCCEEDED"
+        ```
+    """
+    from synapse_client.testing import BackendServer
+
+    with contextlib.ExitStack() as stack:
+        folder = storage_dir if storage_dir is not None else stack.enter_context(tempfile.TemporaryDirectory())
+        server = stack.enter_context(BackendServer(Path(folder), **options))
+        yield server
+
+
+def backend_logger(server: Any, job_id: str | int | None = None, **options: Any) -> BackendLogger:
+    """Make a backend logger that reports to a backend protocol test server.
+
+    Args:
+        server: A running server (from [`backend_server`][synapse_plugins.testing.backend_server]); anything with
+            ``url``, ``access_token`` and ``tenant`` attributes, and an ``add(table, record)`` method when
+            ``job_id`` is None.
+        job_id: The job to report to (default: a new pending job created on the server).
+        **options: Passed to [`BackendLogger`][synapse_plugins.run.loggers.backend.BackendLogger] (``interval``,
+            ``put_timeout``, ``close_timeout``...).
+
+    Returns:
+        The logger (it closes its client when it closes).
+    """
+    from synapse_client.backend import BackendClient
+
+    from .run.loggers.backend import BackendLogger
+
+    if job_id is None:
+        job_id = server.add("jobs", {"status": "PENDING", "progress_record": None, "metrics_record": None})["id"]
+    client = BackendClient(server.url, access_token=server.access_token, tenant=server.tenant)
+    return BackendLogger(client, str(job_id), close_client=True, **options)

@@ -339,14 +339,19 @@ class IntegrationClientMixin(BackendMixinBase):
         budget = (limits or StreamLimits()).budget()
         return _stream_lines(self, path, budget, timeout)
 
-    def create_logs(self, data: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Any:
+    def create_logs(
+        self, data: Sequence[Mapping[str, Any]] | Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> Any:
         """Record run events (messages, metrics, exported or uploaded files).
 
-        Endpoint: ``POST logs/`` with a list of ``{event, data, datetime, job, file?}``. A ``file`` given as a path
-        is sent inline as a base64 data URI.
+        Endpoint: ``POST logs/`` with a list of ``{event, data, datetime, job, file?, event_id?}``. A ``file`` given
+        as a path is sent inline as a base64 data URI. A POST is not retried, unless it carries an
+        ``idempotency_key``: then it is sent with an ``Idempotency-Key`` header and retried like an idempotent request
+        (the server drops entries whose ``event_id`` it has already stored, so a resent batch cannot duplicate).
 
         Args:
             data: One event or a list of events.
+            idempotency_key: A key unique to this batch, the same on every resend of it.
 
         Returns:
             The server's answer.
@@ -363,7 +368,9 @@ class IntegrationClientMixin(BackendMixinBase):
             file = event.get("file") if isinstance(event, dict) else None
             if isinstance(file, (str, os.PathLike)) and not os.fspath(file).startswith("data:"):
                 event["file"] = convert_file_to_base64(file)
-        return self._post("logs/", json=events)
+        if idempotency_key is None:
+            return self._post("logs/", json=events)
+        return self._post("logs/", json=events, headers={"Idempotency-Key": idempotency_key}, retry=True)
 
     def create_serve_application(self, data: Mapping[str, Any]) -> Record:
         """Register a Ray Serve application.

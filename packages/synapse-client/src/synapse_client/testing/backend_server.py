@@ -129,6 +129,7 @@ class BackendServer:
         self.console_logs: dict[str, list[str]] = {}
         self.tag_calls: list[tuple[str, Any]] = []
         self.agents_connected: list[str] = []
+        self._init_run_logging()
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
 
@@ -249,6 +250,9 @@ class BackendServer:
 
     def _route(self, method: str, pattern: str, func: Callable[..., Any], *, auth: bool = True) -> None:
         def handler(request: Any) -> Any:
+            return self._answered(request, self._before_handling(request) or _handle(request))
+
+        def _handle(request: Any) -> Any:
             try:
                 if auth:
                     self._check_auth(request)
@@ -311,6 +315,7 @@ class BackendServer:
         r("PUT", r"/chunked_upload/", lambda req: self._put_chunk(req, None))
         r("PUT", r"/chunked_upload/(?P<uid>[0-9a-f]+)/", self._put_chunk)
         r("POST", r"/chunked_upload/(?P<uid>[0-9a-f]+)/", self._complete_upload)
+        r("POST", r"/logs/", self._create_logs_once)  # later routes win: replaces the plain POST logs/ above
 
     def _all(self, name: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -557,6 +562,72 @@ class BackendServer:
                 raise HttpError(400, {"chunked_upload": ["Invalid or incomplete chunked upload."]})
             body["file"] = self.store_file(upload["filename"], Path(upload["path"]).read_bytes())["url"]
         return json_reply(self.add("models", dict(body)), 201)
+
+    # -- run logging (backend logger tests): latency, intermittent 503s, a timed answer log, logs deduped by ------
+    # -- event_id. Kept in one block to ease moving the server into synapse_client.testing. -------------------------
+
+    def _init_run_logging(self) -> None:
+        # A slow backend is ``latency`` (the protocol server's, applied to every request).
+        #: Every ``fail_every``-th request whose path matches ``fail_pattern`` answers 503 (0: never). With
+        #: ``fail_after_handling`` the request was handled first (its effect stays): the answer, not the work, is lost.
+        self.fail_every = 0
+        self.fail_pattern = r"/(logs|jobs/[^/]+)/"
+        self.fail_after_handling = True
+        #: ``(received_at, answered_at, method, path, status)`` per request, ``time.monotonic()`` seconds.
+        self.answers: list[tuple[float, float, str, str, int]] = []
+        #: Every log entry received, duplicates included (``self.logs`` keeps each ``event_id`` once).
+        self.logs_received: list[Any] = []
+        self._event_ids: set[str] = set()
+        self._fail_counter = 0
+
+    def _before_handling(self, request: Any) -> Any:
+        if self.fail_every and re.fullmatch(self.fail_pattern, request.path):
+            with self.lock:
+                self._fail_counter += 1
+                fail = self._fail_counter % self.fail_every == 0
+            if fail:
+                injected = json_reply({"detail": "Injected 503"}, 503)
+                if not self.fail_after_handling:
+                    return injected
+                request.fail_after_handling = injected
+        return None
+
+    def _answered(self, request: Any, reply: Any) -> Any:
+        import time
+
+        injected = getattr(request, "fail_after_handling", None)
+        if injected is not None:
+            reply = injected
+        status = reply.status if isinstance(reply, (Reply, Stream)) else 200
+        with self.lock:
+            self.answers.append((request.received_at, time.monotonic(), request.method, request.path, status))
+        return reply
+
+    def answers_for(self, method: str, path_regex: str) -> list[tuple[float, float, str, str, int]]:
+        """The timed answers to requests matching ``method`` and ``path_regex``."""
+        return [a for a in self.answers if a[2] == method.upper() and re.fullmatch(path_regex, a[3])]
+
+    def _create_logs_once(self, request: Any) -> Any:
+        body = request.json()
+        if isinstance(body, dict):
+            body = [body]
+        if not isinstance(body, list):
+            raise HttpError(400, {"non_field_errors": ["Expected a list of items."]})
+        for item in body:
+            if not isinstance(item, dict) or "event" not in item:
+                raise HttpError(400, {"event": ["This field is required."]})
+        created = 0
+        with self.lock:
+            self.logs_received.extend(body)
+            for item in body:
+                event_id = item.get("event_id")
+                if event_id is not None and event_id in self._event_ids:
+                    continue
+                if event_id is not None:
+                    self._event_ids.add(event_id)
+                self.logs.append(item)
+                created += 1
+        return json_reply({"created": created}, 201)
 
     # -- chunked upload (django-chunked-upload semantics) ------------------------------------------------------------
 

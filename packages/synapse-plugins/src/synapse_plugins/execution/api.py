@@ -48,7 +48,10 @@ def make_logger(
 ) -> RunLogger:
     """Build the logger for a run: the platform's backend when a host, token and job id are known, plus the console.
 
-    Missing arguments are read from ``SYNAPSE_HOST``, ``SYNAPSE_ACCESS_TOKEN``, ``SYNAPSE_TENANT``.
+    Missing arguments are read from ``SYNAPSE_JOB_ID``, ``SYNAPSE_HOST``, ``SYNAPSE_ACCESS_TOKEN``,
+    ``SYNAPSE_TENANT``. The backend logger
+    ([`BackendLogger`][synapse_plugins.run.loggers.backend.BackendLogger]) sends from a background thread and never
+    fails or stalls the run beyond its deadlines.
 
     Args:
         job_id: The platform job id (no backend logging without one).
@@ -66,6 +69,7 @@ def make_logger(
     """
     from ..run.loggers import ConsoleLogger, NullLogger, TeeLogger
 
+    job_id = os.environ.get("SYNAPSE_JOB_ID") if job_id is None else job_id
     host = os.environ.get("SYNAPSE_HOST") if host is None else host
     token = os.environ.get("SYNAPSE_ACCESS_TOKEN") if token is None else token
     tenant = os.environ.get("SYNAPSE_TENANT") if tenant is None else tenant
@@ -76,7 +80,7 @@ def make_logger(
 
     from ..run.loggers.backend import BackendLogger
 
-    backend = BackendLogger(BackendClient(host, access_token=token, tenant=tenant), job_id)
+    backend = BackendLogger(BackendClient(host, access_token=token, tenant=tenant), job_id, close_client=True)
     return TeeLogger(backend, local) if console else backend
 
 
@@ -111,6 +115,10 @@ def run_local(
 
     if options:
         raise TypeError(f"run_plugin(method='local') takes no {', '.join(sorted(options))}")
+    if invocation.job_id is None and os.environ.get("SYNAPSE_JOB_ID"):
+        import dataclasses
+
+        invocation = dataclasses.replace(invocation, job_id=os.environ["SYNAPSE_JOB_ID"])
     if logger is None:
         logger = make_logger(job_id=invocation.job_id, host=host, token=token, tenant=tenant)
     return execute(invocation, logger=logger, registry=registry)
@@ -142,7 +150,8 @@ def run_plugin(
         action: The action's name.
         params: The params (a JSON object).
         method: Where to run it.
-        job_id: The platform job id the run reports to (with ``host`` and ``token``, through the backend logger).
+        job_id: The platform job id the run reports to (with ``host`` and ``token``, through the backend logger;
+            default ``SYNAPSE_JOB_ID``).
         logger: Where the run's events go (default: the console, plus the backend when it is configured).
         registry: Where actions are found (default: built-ins, entry points and the plugin's config).
         host: The backend's URL (default ``SYNAPSE_HOST``).
