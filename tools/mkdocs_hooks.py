@@ -22,6 +22,7 @@ use for constants and type aliases), so they get an API entry and autorefs links
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -253,6 +254,83 @@ class ExampleSections(griffe.Extension):
             attr.docstring = griffe.Docstring(
                 "\n".join(comment), lineno=index + 2, endlineno=attr.lineno - 1, parent=attr
             )
+
+
+# Korean search: words carry particles (josa) that readers type too (`아카이브를`, `파일을`). Material splits the indexed
+# text and the query with the same `separator` regex, so a zero-width split before a trailing particle makes
+# `아카이브를` and `아카이브는` both index and query as `아카이브` (the particle is a separate, low-weight token).
+# Longest particles first; the stem must keep at least two syllables, so short words are left alone.
+KOREAN_PARTICLES = (
+    "에서는", "으로는", "에게는", "이라는", "에서", "에게", "으로", "까지", "부터", "에는", "처럼", "보다", "라는",
+    "을", "를", "은", "는", "이", "가", "에", "의", "로", "와", "과", "도", "만",
+)  # fmt: skip
+KOREAN_SEARCH_SEPARATOR = r"[\s\-]+|(?<=[가-힣]{2})(?=(?:" + "|".join(KOREAN_PARTICLES) + r")(?![가-힣]))"
+
+
+def split_search_index(index: dict[str, Any], locale: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split the one search index the i18n plugin writes into the default language's and ``locale``'s.
+
+    Args:
+        index: The merged ``search_index.json`` (``config`` and ``docs`` with site-relative locations).
+        locale: The translated language, whose pages live under ``<locale>/``.
+
+    Returns:
+        The default language's index, and ``locale``'s with locations relative to ``<locale>/``.
+
+    Example:
+        >>> merged = {"config": {"lang": ["en", "ko"]}, "docs": [{"location": "a/"}, {"location": "ko/a/"}]}
+        >>> en, ko = split_search_index(merged, "ko")
+        >>> en["docs"], ko["docs"], en["config"]["lang"], ko["config"]["lang"]
+        ([{'location': 'a/'}], [{'location': 'a/'}], ['en'], ['ko'])
+    """
+    prefix = f"{locale}/"
+    default_docs = [doc for doc in index["docs"] if not doc["location"].startswith(prefix)]
+    translated_docs = [
+        {**doc, "location": doc["location"][len(prefix) :]} for doc in index["docs"] if doc["location"].startswith(prefix)
+    ]
+    default = {"config": {**index["config"], "lang": [DEFAULT_LOCALE]}, "docs": default_docs}
+    translated = {"config": {**index["config"], "lang": [locale]}, "docs": translated_docs}
+    if locale == "ko":
+        translated["config"]["separator"] = KOREAN_SEARCH_SEPARATOR
+    return default, translated
+
+
+_BASE = re.compile(r'("base":\s*")([^"]*)(")')
+
+
+def on_post_page(output: str, *, page: Any, config: MkDocsConfig) -> str:
+    """Point a Korean page's search at the Korean index: its theme ``base`` becomes ``/ko/``, not the site root."""
+    i18n = config.plugins.get("i18n")
+    if getattr(i18n, "current_language", None) != TRANSLATED_LOCALE:
+        return output
+
+    def to_locale_root(match: re.Match[str]) -> str:
+        base = match[2]
+        parts = PurePosixPath(base).parts
+        if not parts or parts[-1] != "..":
+            return match[0]  # already inside /ko/ (mkdocs serve of one language): leave it
+        shorter = PurePosixPath(*parts[:-1]).as_posix() if len(parts) > 1 else "."
+        return f"{match[1]}{shorter}{match[3]}"
+
+    return _BASE.sub(to_locale_root, output, count=1)
+
+
+@event_priority(-200)  # after the i18n plugin (-100) has written the merged search index
+def on_post_build(*, config: MkDocsConfig) -> None:
+    """Give each language its own search index: ``search/`` for English, ``ko/search/`` for Korean."""
+    i18n = config.plugins.get("i18n")
+    if getattr(i18n, "building", False):
+        return  # the nested build of one language: the merged index is written after all of them
+    site = Path(config.site_dir)
+    if site.name == TRANSLATED_LOCALE and not (site / "search" / "search_index.json").is_file():
+        site = site.parent
+    merged_path = site / "search" / "search_index.json"
+    if not merged_path.is_file():
+        return
+    merged = json.loads(merged_path.read_text(encoding="utf-8"))
+    default, translated = split_search_index(merged, TRANSLATED_LOCALE)
+    for target, index in ((merged_path, default), (site / TRANSLATED_LOCALE / "search" / "search_index.json", translated)):
+        _write_if_changed(target, json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def on_shutdown(**_: Any) -> None:
