@@ -9,9 +9,11 @@ ErrorName`` expects that error. The markers and the reader are in ``tools/docs_m
 
 from __future__ import annotations
 
+import ast
 import builtins
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -37,14 +39,90 @@ def _compile(block: CodeBlock, path: Path, code: str) -> Any:
     return compile("\n" * block.line + code, str(path.relative_to(ROOT)), "exec", dont_inherit=True)
 
 
+def _assert_raised_by_last_statement(error: BaseException, block: CodeBlock, path: Path) -> None:
+    """A ``raises`` block shows a failing call at its end: an earlier statement that raises is a broken example."""
+    last = ast.parse(block.code).body[-1]
+    first_line, last_line = block.line + last.lineno, block.line + (last.end_lineno or last.lineno)
+    lines = [frame.tb_lineno for frame in _frames(error) if frame.tb_frame.f_code.co_filename == str(path.relative_to(ROOT))]
+    assert lines and first_line <= lines[-1] <= last_line, (
+        f"{path.relative_to(ROOT)}:{block.line}: {type(error).__name__} came from line {lines[-1] if lines else '?'}, "
+        f"not from the block's last statement (lines {first_line}-{last_line})"
+    )
+
+
+def _frames(error: BaseException) -> list[TracebackType]:
+    frames, tb = [], error.__traceback__
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    return frames
+
+
 def _matches(error: BaseException, name: str) -> bool:
     return any(cls.__name__ == name for cls in type(error).__mro__)
+
+
+class _ProseBlanker(ast.NodeTransformer):
+    """Blank the prose a translation may change: docstrings and the text (not the values) printed by ``print()``."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "print":
+            node.args = [_blank_text(arg) for arg in node.args]
+        return node
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                value.value = ""
+        return super().generic_visit(node)
+
+
+def _blank_text(node: ast.expr) -> ast.expr:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return ast.Constant("")
+    if isinstance(node, ast.JoinedStr):
+        node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
+    return node
+
+
+def _program(code: str) -> str:
+    try:
+        return ast.dump(_ProseBlanker().visit(ast.parse(code)))
+    except SyntaxError:
+        return code  # not the same program as anything else; running it reports the error
+
+
+def _same_program(blocks: list[CodeBlock], english: list[CodeBlock]) -> bool:
+    """Whether a translation's blocks are the English page's up to comments, docstrings and printed text."""
+    return len(blocks) == len(english) and all(
+        (a.compile_only is None, a.fresh, a.raises) == (b.compile_only is None, b.fresh, b.raises)
+        and _program(a.code) == _program(b.code)
+        for a, b in zip(blocks, english)
+    )
+
+
+def _english_twin(path: Path) -> list[CodeBlock] | None:
+    if not path.is_relative_to(SOURCES["ko"]):
+        return None
+    twin = SOURCES["en"] / path.relative_to(SOURCES["ko"])
+    if not twin.is_file():
+        return None
+    return [block for block in code_blocks(twin.read_text(encoding="utf-8")) if block.is_python]
 
 
 @pytest.mark.parametrize(("path", "blocks"), _pages())
 def test_page_examples_run(
     path: Path, blocks: list[CodeBlock], localize: Callable[[str], str], page_folder: Path
 ) -> None:
+    english = _english_twin(path)
+    if english is not None and _same_program(blocks, english):
+        # The Korean page translates only comments, docstrings and printed text: the English page's test runs it.
+        for block in blocks:
+            _compile(block, path, block.code)
+        return
     namespace: dict[str, Any] = {}
     for block in blocks:
         where = f"{path.relative_to(ROOT)}:{block.line}"
@@ -60,6 +138,7 @@ def test_page_examples_run(
             exec(code, namespace)
         except BaseException as error:
             if block.raises is not None and _matches(error, block.raises):
+                _assert_raised_by_last_statement(error, block, path)
                 continue
             raise AssertionError(f"the example at {where} failed: {type(error).__name__}: {error}") from error
         else:
