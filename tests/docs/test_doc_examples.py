@@ -80,12 +80,19 @@ class _ProseBlanker(ast.NodeTransformer):
         return super().generic_visit(node)
 
 
+class _TextBlanker(ast.NodeTransformer):
+    """Blank every string literal (and the literal parts of f-strings) in a subtree: the text a reader sees."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        return ast.Constant("") if isinstance(node.value, str) else node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        node.values = [self.visit(v) for v in node.values if not isinstance(v, ast.Constant)]
+        return node
+
+
 def _blank_text(node: ast.expr) -> ast.expr:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return ast.Constant("")
-    if isinstance(node, ast.JoinedStr):
-        node.values = [v for v in node.values if not isinstance(v, ast.Constant)]
-    return node
+    return _TextBlanker().visit(node)  # type: ignore[no-any-return]
 
 
 def _program(code: str) -> str:
@@ -135,7 +142,9 @@ def test_page_examples_run(
         namespace.setdefault("__name__", "__main__")
         namespace.setdefault("__builtins__", builtins)
         try:
+            import time as _t; _s=_t.monotonic()
             exec(code, namespace)
+            print('BLOCKTIME', block.line, round(_t.monotonic()-_s,1), flush=True)
         except BaseException as error:
             if block.raises is not None and _matches(error, block.raises):
                 _assert_raised_by_last_statement(error, block, path)
