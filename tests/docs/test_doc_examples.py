@@ -142,9 +142,7 @@ def test_page_examples_run(
         namespace.setdefault("__name__", "__main__")
         namespace.setdefault("__builtins__", builtins)
         try:
-            import time as _t; _s=_t.monotonic()
             exec(code, namespace)
-            print('BLOCKTIME', block.line, round(_t.monotonic()-_s,1), flush=True)
         except BaseException as error:
             if block.raises is not None and _matches(error, block.raises):
                 _assert_raised_by_last_statement(error, block, path)
