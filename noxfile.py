@@ -136,7 +136,8 @@ def docs_examples(session: nox.Session) -> None:
     """Run every fenced Python block of the docs pages (both languages) against local servers and a local Ray head."""
     _install_workspace(session, list(PACKAGES["plugins"][1]))
     _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
-    default = ["tests/docs", "tools/docs_markdown.py", "--doctest-modules", "--durations=5"]
+    _install(session, *nox.project.dependency_groups(PYPROJECT, "docs"))  # the build hook's doctests import mkdocs
+    default = ["tests/docs", "tools/docs_markdown.py", "tools/mkdocs_hooks.py", "--doctest-modules", "--durations=5"]
     session.run("pytest", *(session.posargs or default), env=_test_env(session))
 
 

@@ -180,14 +180,16 @@ def type_like_a_person(page: Any, field: Any, text: str) -> None:
         )
 
 
-def search(page: Any, base: str, root: str, query: str, expected: str, shot: Path | None) -> str | None:
+def search(page: Any, base: str, root: str, query: str, expected: str, *, shot: Path | None = None) -> str | None:
     """Search ``query`` on the ``root`` language's home page: ``expected`` must be found, and only that language."""
     page.goto(base + root, wait_until="load")
     field = page.locator('input[data-md-component="search-query"]')
     meta = page.locator(".md-search-result__meta")
     placeholder = meta.inner_text()  # "Type to start searching" until the search has answered
     type_like_a_person(page, field, query)
-    page.wait_for_function("(shown) => document.querySelector('.md-search-result__meta').innerText !== shown", arg=placeholder)
+    page.wait_for_function(
+        "(shown) => document.querySelector('.md-search-result__meta').innerText !== shown", arg=placeholder
+    )
     results = page.locator(".md-search-result__item a.md-search-result__link")
     # The search answers each keystroke: read the results until they stop changing (the answer to the whole query).
     paths: list[str] = []
@@ -203,7 +205,7 @@ def search(page: Any, base: str, root: str, query: str, expected: str, shot: Pat
     if not any(path.endswith("/" + expected) for path in paths):
         problems.append(f"did not find {expected} (results: {paths[:6]})")
     in_korean = [path.startswith("/ko/") for path in paths]
-    wrong = [p for p, ko in zip(paths, in_korean) if ko != (root == "ko/")]
+    wrong = [p for p, ko in zip(paths, in_korean, strict=True) if ko != (root == "ko/")]
     if wrong:
         problems.append(f"{len(wrong)} of {len(paths)} results are in the other language: {wrong[:4]}")
     return "; ".join(problems) or None
@@ -374,10 +376,12 @@ def run(site: Path, shots: Path) -> list[str]:
                 checker.check(
                     f"{language} search for {query!r}",
                     lambda root=root, query=query, expected=expected, shot=shot: search(
-                        page, base, root, query, expected, shot
+                        page, base, root, query, expected, shot=shot
                     ),
                 )
-            checker.check(f"Korean line breaks on /{KOREAN_TEXT_PAGE} (phone)", lambda: korean_line_breaks(page, base, shots))
+            checker.check(
+                f"Korean line breaks on /{KOREAN_TEXT_PAGE} (phone)", lambda: korean_line_breaks(page, base, shots)
+            )
             for old, new in REDIRECTS:
                 checker.check(f"redirect /{old} -> /{new}", lambda old=old, new=new: redirect(page, base, old, new))
             checker.check("404 pages per language", lambda: not_found_pages(page, base))

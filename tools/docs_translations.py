@@ -48,7 +48,9 @@ def stale_pages() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("record", help="record the English hash in Korean pages").add_argument("pages", nargs="+", type=Path)
+    commands.add_parser("record", help="record the English hash in Korean pages").add_argument(
+        "pages", nargs="+", type=Path
+    )
     commands.add_parser("status", help="list stale or unrecorded Korean pages")
     args = parser.parse_args(argv)
     if args.command == "record":

@@ -59,7 +59,7 @@ _STALE_NOTE = """\
 
 """
 # An admonition without a quoted title shows the theme's English label ("Note") on a Korean page.
-_UNTITLED_ADMONITION = re.compile(r'^[ \t]*(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*[ \t]*$', re.MULTILINE)
+_UNTITLED_ADMONITION = re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*[ \t]*$", re.MULTILINE)
 _SNIPPET_INCLUDE = re.compile(r'^--8<--[ \t]+"(?P<path>[^"]+)"[ \t]*$', re.MULTILINE)
 
 # Set once this process has staged the sources: the i18n plugin re-runs on_config for every language on the same
@@ -136,6 +136,23 @@ def _remove_stale_stages(staging: Path) -> None:
             continue
 
 
+def _checked_translation(english_page: Path, korean_page: Path, relative: str, root: Path) -> str:
+    """Warn about a Korean page's structure and untitled admonitions; add the stale note when its source changed."""
+    korean = korean_page.read_text(encoding="utf-8")
+    english_text = expand_includes(english_page.read_text(encoding="utf-8"), root)
+    korean_text = expand_includes(korean, root)
+    where = f"{KOREAN_SOURCE}/{relative}"
+    for problem in parity_problems(english_text, korean_text):
+        log.warning("%s differs from its English page: %s", where, problem)
+    for match in _UNTITLED_ADMONITION.finditer(korean_text):
+        line = korean_text.count("\n", 0, match.start()) + 1
+        log.warning('%s:%d: give the admonition a Korean title (%s "참고")', where, line, match[0].strip())
+    if is_stale(english_text, korean_text):
+        log.info("%s: the English page changed after this translation (source_hash)", where)
+        return _with_note(korean, _STALE_NOTE)
+    return korean
+
+
 def stage(english: Path, korean: Path, staging: Path) -> list[str]:
     """Mirror both sources into ``staging/{en,ko}`` and return the English pages that lack a Korean twin.
 
@@ -173,17 +190,7 @@ def stage(english: Path, korean: Path, staging: Path) -> list[str]:
     for relative, path in korean_files.items():
         content = path.read_bytes()
         if relative.endswith(".md"):
-            english_text = expand_includes(english_files[relative].read_text(encoding="utf-8"), root)
-            korean_text = expand_includes(content.decode("utf-8"), root)
-            for problem in parity_problems(english_text, korean_text):
-                log.warning("%s/%s and %s/%s differ: %s", english.name, relative, korean.name, relative, problem)
-            for match in _UNTITLED_ADMONITION.finditer(korean_text):
-                line = korean_text.count("\n", 0, match.start()) + 1
-                log.warning("%s/%s:%d: give the admonition a Korean title (%s \"참고\")", korean.name, relative, line,
-                            match[0].strip())  # fmt: skip
-            if is_stale(english_text, korean_text):
-                log.info("%s/%s: the English page changed after this translation (source_hash)", korean.name, relative)
-                content = _with_note(content.decode("utf-8"), _STALE_NOTE).encode("utf-8")
+            content = _checked_translation(english_files[relative], path, relative, root).encode("utf-8")
         wanted[staging / TRANSLATED_LOCALE / relative] = content
 
     for target, content in wanted.items():
@@ -315,8 +322,8 @@ class ExampleSections(griffe.Extension):
             )
 
 
-# Korean search: words carry particles (josa) that readers type too (`아카이브를`, `파일을`). Material splits the indexed
-# text and the query with the same `separator` regex, so a zero-width split before a trailing particle makes
+# Korean search: words carry particles (josa) that readers type too (`아카이브를`, `파일을`). Material splits the
+# indexed text and the query with the same `separator` regex, so a zero-width split before a trailing particle makes
 # `아카이브를` and `아카이브는` both index and query as `아카이브` (the particle is a separate, low-weight token).
 # Longest particles first; the stem must keep at least two syllables, so short words are left alone.
 KOREAN_PARTICLES = (
@@ -345,7 +352,9 @@ def split_search_index(index: dict[str, Any], locale: str) -> tuple[dict[str, An
     prefix = f"{locale}/"
     default_docs = [doc for doc in index["docs"] if not doc["location"].startswith(prefix)]
     translated_docs = [
-        {**doc, "location": doc["location"][len(prefix) :]} for doc in index["docs"] if doc["location"].startswith(prefix)
+        {**doc, "location": doc["location"][len(prefix) :]}
+        for doc in index["docs"]
+        if doc["location"].startswith(prefix)
     ]
     default = {"config": {**index["config"], "lang": [DEFAULT_LOCALE]}, "docs": default_docs}
     translated = {"config": {**index["config"], "lang": [locale]}, "docs": translated_docs}
@@ -462,6 +471,53 @@ def on_post_build(*, config: MkDocsConfig) -> None:
     locales = [DEFAULT_LOCALE, TRANSLATED_LOCALE]
     for relative, html in redirect_pages(redirects, locales, config.site_url or "/").items():
         _write_if_changed(site / relative, html.encode("utf-8"))
+
+
+class SingleRendering(griffe.Extension):
+    """Render each object once: a name a module re-exports from another module becomes a link to that module's entry.
+
+    Our packages re-export their submodules' names at the root (``synapse_fileutils.calculate_checksum`` is
+    ``synapse_fileutils.checksum.calculate_checksum``), and mkdocstrings would render the object under both. Each such
+    alias is taken out of the module's members and listed, as a link to its one rendering, at the end of the module's
+    docstring.
+    """
+
+    def on_package(self, *, pkg: griffe.Module, **_: Any) -> None:
+        """Replace the re-exported aliases of every module of ``pkg`` by links."""
+        for module in _modules(pkg):
+            reexported = sorted(name for name, member in module.members.items() if _is_rendered_reexport(name, member))
+            if not reexported:
+                continue
+            links = ", ".join(f"[`{name}`][{module.members[name].target_path}]" for name in reexported)
+            for name in reexported:
+                del module.members[name]
+            note = f"Also importable from `{module.path}` (documented where they are defined): {links}."
+            if module.docstring is None:
+                module.docstring = griffe.Docstring(note, parent=module)
+            else:
+                module.docstring.value = f"{module.docstring.value.rstrip()}\n\n{note}"
+
+
+def _is_rendered_reexport(name: str, member: griffe.Object | griffe.Alias) -> bool:
+    """A public name in ``__all__`` for a documented object defined in a public module of our packages."""
+    if not member.is_alias or name.startswith("_") or not member.is_exported:
+        return False
+    target_path = str(member.target_path)
+    if not target_path.startswith("synapse_") or any(part.startswith("_") for part in target_path.split(".")):
+        return False
+    try:
+        target = member.final_target  # type: ignore[union-attr]
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+        return False
+    return target.docstring is not None or target.is_module
+
+
+def _modules(module: griffe.Module) -> list[griffe.Module]:
+    found = [module]
+    for member in list(module.members.values()):
+        if not member.is_alias and member.is_module:
+            found.extend(_modules(member))  # type: ignore[arg-type]
+    return found
 
 
 def on_shutdown(**_: Any) -> None:

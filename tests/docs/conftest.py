@@ -4,12 +4,12 @@ This is the only module of the docs checks that knows where the test servers liv
 below change. A page's examples use readable placeholder hosts; before a block runs, each placeholder that occurs on
 the page is replaced by the URL of a real local service, started on first use:
 
-| placeholder on the page | replaced by |
-|---|---|
-| ``http://127.0.0.1:8265`` | the dashboard of a real local Ray head (``LocalRayHead``) |
-| ``https://agent.example.com`` | the agent-protocol server, forwarding to that Ray head (tokens ``agent-token``, ``user-token``, ``tenant-token``) |
-| ``https://api.example.com`` | the stateful backend-protocol server (any token is accepted: the page writes ``access_token="..."``) |
-| ``https://example.com``, ``https://files.example.com``, ``https://bucket.s3.amazonaws.com`` | a file server with Range support: every URL of the page on these hosts serves ``b"a\\n"``, except paths with ``missing`` in them (404) |
+- ``http://127.0.0.1:8265``: the dashboard of a real local Ray head (``LocalRayHead``);
+- ``https://agent.example.com``: the agent-protocol server, forwarding to that Ray head (tokens ``agent-token``,
+  ``user-token``, ``tenant-token``);
+- ``https://api.example.com``: the stateful backend-protocol server (it accepts the page's ``access_token="..."``);
+- ``https://example.com``, ``https://files.example.com``, ``https://bucket.s3.amazonaws.com``: a file server with Range
+  support; every URL of the page on these hosts serves ``b"a\\n"``, except paths with ``missing`` in them (404).
 
 CONTRIBUTING.md ("Code examples that run") tells page writers the same.
 """

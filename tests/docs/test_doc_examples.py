@@ -43,8 +43,11 @@ def _assert_raised_by_last_statement(error: BaseException, block: CodeBlock, pat
     """A ``raises`` block shows a failing call at its end: an earlier statement that raises is a broken example."""
     last = ast.parse(block.code).body[-1]
     first_line, last_line = block.line + last.lineno, block.line + (last.end_lineno or last.lineno)
-    lines = [frame.tb_lineno for frame in _frames(error) if frame.tb_frame.f_code.co_filename == str(path.relative_to(ROOT))]
-    assert lines and first_line <= lines[-1] <= last_line, (
+    lines = [
+        frame.tb_lineno for frame in _frames(error) if frame.tb_frame.f_code.co_filename == str(path.relative_to(ROOT))
+    ]
+    assert lines, f"{path.relative_to(ROOT)}:{block.line}: {type(error).__name__} was not raised by the block's code"
+    assert first_line <= lines[-1] <= last_line, (
         f"{path.relative_to(ROOT)}:{block.line}: {type(error).__name__} came from line {lines[-1] if lines else '?'}, "
         f"not from the block's last statement (lines {first_line}-{last_line})"
     )
@@ -107,7 +110,7 @@ def _same_program(blocks: list[CodeBlock], english: list[CodeBlock]) -> bool:
     return len(blocks) == len(english) and all(
         (a.compile_only is None, a.fresh, a.raises) == (b.compile_only is None, b.fresh, b.raises)
         and _program(a.code) == _program(b.code)
-        for a, b in zip(blocks, english)
+        for a, b in zip(blocks, english, strict=True)
     )
 
 
