@@ -209,7 +209,7 @@ def expand_includes(markdown: str, root: Path) -> str:
 
 
 def parity_problems(english: str, korean: str) -> list[str]:
-    """How a translation's structure differs from its English page: headings per level, code blocks, tables.
+    r"""How a translation's structure differs from its English page: headings per level, code blocks, tables.
 
     Example:
         >>> parity_problems("# A\n\n## B\n", "# 가\n\n## 나\n")
@@ -221,7 +221,7 @@ def parity_problems(english: str, korean: str) -> list[str]:
 
 
 def is_stale(english: str, korean: str) -> bool:
-    """Whether the English page changed since the translation recorded its ``source_hash`` (front matter).
+    r"""Whether the English page changed since the translation recorded its ``source_hash`` (front matter).
 
     Example:
         >>> is_stale("# A\n", "---\nsource_hash: " + source_hash("# A\n") + "\n---\n# 가\n")
