@@ -8,8 +8,10 @@ the page is replaced by the URL of a real local service, started on first use:
 - ``https://agent.example.com``: the agent-protocol server, forwarding to that Ray head (tokens ``agent-token``,
   ``user-token``, ``tenant-token``);
 - ``https://api.example.com``: the stateful backend-protocol server (it accepts the page's ``access_token="..."``);
-- ``https://example.com``, ``https://files.example.com``, ``https://bucket.s3.amazonaws.com``: a file server with Range
-  support; every URL of the page on these hosts serves ``b"a\\n"``, except paths with ``missing`` in them (404).
+- ``https://example.com``, ``https://bucket.s3.amazonaws.com``: a file server with Range support; every URL of the
+  page on these hosts serves ``b"a\\n"``, except paths with ``missing`` in them (404);
+- ``https://files.example.com``: an HTTP upload server (PUT, GET, HEAD, DELETE) over an empty folder;
+- ``http://minio.internal:9000``: an S3-compatible server (moto) with the buckets ``datasets`` and ``exports``.
 
 CONTRIBUTING.md ("Code examples that run") tells page writers the same.
 """
@@ -28,7 +30,9 @@ from synapse_client.testing import LocalRayHead
 RAY_DASHBOARD = "http://127.0.0.1:8265"
 AGENT = "https://agent.example.com"
 BACKEND = "https://api.example.com"
-FILE_HOSTS = ("https://example.com", "https://files.example.com", "https://bucket.s3.amazonaws.com")
+FILE_HOSTS = ("https://example.com", "https://bucket.s3.amazonaws.com")
+UPLOAD_SERVER = "https://files.example.com"
+S3_SERVER, S3_BUCKETS = "http://minio.internal:9000", ("datasets", "exports")
 AGENT_TOKENS = {"agent_token": "agent-token", "user_token": "user-token", "tenant": "tenant-token"}
 FILE_CONTENT = b"a\n"  # sha1 3f786850e387550fdab836ed7e6dc881de23001b, which the download page checks
 
@@ -64,6 +68,30 @@ def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def upload_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An HTTP server that stores what is PUT to it (the HTTP storage provider's peer)."""
+    from storage.servers import http_file_server
+
+    with http_file_server(tmp_path_factory.mktemp("uploads")) as (url, _faults):
+        yield url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def s3_url() -> Iterator[str]:
+    """Moto's S3 server with the buckets the pages use (any access key is accepted)."""
+    import boto3
+    from storage.servers import moto_s3_server
+
+    with moto_s3_server() as endpoint:
+        client = boto3.client(
+            "s3", endpoint_url=endpoint, aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
+        )
+        for bucket in S3_BUCKETS:
+            client.create_bucket(Bucket=bucket)
+        yield endpoint.rstrip("/")
+
+
+@pytest.fixture
 def file_server_for(request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
     """Start a file server serving every placeholder-host URL of a page; return a function mapping the page text."""
     import fileserver
@@ -90,6 +118,8 @@ def localize(request: pytest.FixtureRequest, file_server_for: Callable[[str], st
         RAY_DASHBOARD: lambda: request.getfixturevalue("ray_head").dashboard_url.rstrip("/"),
         AGENT: lambda: request.getfixturevalue("agent_url"),
         BACKEND: lambda: request.getfixturevalue("backend_url"),
+        UPLOAD_SERVER: lambda: request.getfixturevalue("upload_url"),
+        S3_SERVER: lambda: request.getfixturevalue("s3_url"),
     }
 
     def localize_page(text: str) -> str:
