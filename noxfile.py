@@ -27,6 +27,7 @@ nox.options.sessions = [
     "tests-plugins",
     "tests-cross",
     "install-alone",
+    "docs-examples",
     "docs",
     "demo",
 ]
@@ -135,7 +136,18 @@ def tests_cross(session: nox.Session) -> None:
     """Cross-package and end-to-end tests (tests/), with every package and extra installed."""
     _install_workspace(session, list(PACKAGES["plugins"][1]))
     _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
-    session.run("pytest", *(session.posargs or ["tests"]), env=_test_env(session))
+    # tests/docs runs in its own session, docs-examples.
+    session.run("pytest", *(session.posargs or ["tests", "--ignore=tests/docs"]), env=_test_env(session))
+
+
+@nox.session(name="docs-examples")
+def docs_examples(session: nox.Session) -> None:
+    """Run every fenced Python block of the docs pages (both languages) against local servers and a local Ray head."""
+    _install_workspace(session, list(PACKAGES["plugins"][1]))
+    _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
+    _install(session, *nox.project.dependency_groups(PYPROJECT, "docs"))  # the build hook's doctests import mkdocs
+    default = ["tests/docs", "tools/docs_markdown.py", "tools/mkdocs_hooks.py", "--doctest-modules", "--durations=5"]
+    session.run("pytest", *(session.posargs or default), env=_test_env(session))
 
 
 @nox.session(venv_backend="none")
