@@ -70,6 +70,7 @@ __all__ = [
 ]
 
 _VOC_FIELDS = ("pose", "truncated", "difficult", "occluded")
+_SNAP = 1e-6  # pixels
 
 
 class VocImage(dict[str, Any]):
@@ -111,9 +112,17 @@ def voc_box(box: list[float], *, one_based: bool = True) -> tuple[list[float], b
     x, y, w, h = box
     if not one_based:
         return [x, y, x + w, y + h], False
-    corners = [math.floor(x) + 1, math.floor(y) + 1, math.ceil(x + w), math.ceil(y + h)]
-    rounded = not all(float(v).is_integer() for v in (x, y, x + w, y + h))
+    # A coordinate a hair off a whole pixel is float noise from relative coordinates (a YOLO source), not a
+    # sub-pixel edge: snap it first, or floor/ceil would move the box by a whole pixel.
+    x1, y1, x2, y2 = (_snap(v) for v in (x, y, x + w, y + h))
+    corners = [math.floor(x1) + 1, math.floor(y1) + 1, math.ceil(x2), math.ceil(y2)]
+    rounded = not all(float(v).is_integer() for v in (x1, y1, x2, y2))
     return corners, rounded
+
+
+def _snap(value: float) -> float:
+    nearest = round(value)
+    return float(nearest) if abs(value - nearest) < _SNAP else value
 
 
 def dm_box_from_voc(corners: list[float], *, one_based: bool = True) -> list[float]:

@@ -232,6 +232,11 @@ def dm_to_yolo_lines(
                 result._count(result.adjusted, "mask_as_box")
     result.lines += pose_lines
     handled = {"bounding_box", "polygon"} | (set() if segment else {"segmentation"})
+    with_attrs = sum(
+        1 for tool in handled for a in tools.get(tool, []) if id(a) not in consumed and annotation_attrs(a)
+    )
+    if with_attrs:  # YOLO label lines have no place for attributes
+        result.dropped["attributes"] = with_attrs
     for tool, anns in tools.items():
         count = sum(1 for a in anns if id(a) not in consumed) if tool in ("keypoint", "group") else len(anns)
         if tool not in handled and count:
