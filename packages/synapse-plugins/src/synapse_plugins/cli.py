@@ -95,7 +95,7 @@ def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: 
 )
 @click.option("--strict", is_flag=True, help="Stop at the first bad item instead of reporting it and going on.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
-def convert(  # noqa: PLR0913, PLR0917 - click passes every option as a parameter
+def convert(  # noqa: PLR0917 - click passes every option as a parameter
     source: Path,
     target: Path,
     source_format: str,

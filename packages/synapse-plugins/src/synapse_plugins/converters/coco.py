@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -53,8 +52,8 @@ from .dm import (
     split_to_external,
 )
 from .dmfolder import DmWriter, NameRegistry, read_dm
-from .errors import ConversionError, ItemError, LayoutError
-from .files import BackgroundWriter, ImageMode, place_image, safe_member
+from .errors import ItemError, LayoutError
+from .files import ImageMode, StagedOutput, safe_member
 from .geometry import as_box, as_point, as_points, points_bbox, polygon_area
 from .records import DMRecord, PendingItem, fail_item, run_pipeline
 from .report import ConversionReport, ProgressCallback
@@ -622,13 +621,13 @@ class CocoWriter:
     def __init__(self, target: Path, image_mode: ImageMode, classes: Iterable[str] | None = None) -> None:
         self.categories = CocoCategories(classes)
         refuse_nonempty_target(target)
-        self.target = target
+        self._out = StagedOutput(target)
+        self.target = self._out.root
         self.image_mode = image_mode
         self._spools: dict[str, tuple[IO[str], IO[str]]] = {}
         self._names = NameRegistry()
         self._image_id = 0
         self._annotation_id = 1
-        self._writer = BackgroundWriter()
 
     def add(self, record: DMRecord, report: ConversionReport) -> None:
         """Convert one record and spool its image and annotations.
@@ -649,8 +648,8 @@ class CocoWriter:
             categories=self.categories, first_annotation_id=self._annotation_id,
         )  # fmt: skip
         self._names.claim(split, file_name, f"images/{split}/{file_name}")
-        if self.image_mode != "none" and record.image is not None:
-            self._writer.submit(place_image, record.image, image_target, self.image_mode)
+        if record.image is not None:
+            self._out.place(record.image, image_target, self.image_mode)
         if split not in self._spools:
             self._spools[split] = (_spool(self.target), _spool(self.target))
         images_spool, annotations_spool = self._spools[split]
@@ -667,19 +666,18 @@ class CocoWriter:
         Args:
             report: Gets the category names.
         """
-        self._writer.close()
         (self.target / "annotations").mkdir(exist_ok=True)
         for split, (images_spool, annotations_spool) in self._spools.items():
             path = self.target / "annotations" / f"instances_{split}.json"
             _assemble(path, images_spool, annotations_spool, self.categories)
         self._close_spools()
+        self._out.commit()
         report.classes = self.categories.index.names
 
     def abort(self) -> None:
-        """Drop the spools; no annotation file is written."""
-        with contextlib.suppress(ConversionError):  # a failure is already on its way out; do not mask it
-            self._writer.close()
+        """Drop the spools and everything written; the target stays empty."""
         self._close_spools()
+        self._out.discard()
 
     def _close_spools(self) -> None:
         for pair in self._spools.values():

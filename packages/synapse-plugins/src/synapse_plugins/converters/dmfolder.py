@@ -15,18 +15,21 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .dm import DMItem, iter_dm_items, read_dm_item, refuse_nonempty_target, write_dm_item
-from .errors import ConversionError, ItemError
-from .files import BackgroundWriter, ImageMode, safe_member
+from .dm import DMItem, iter_dm_items, read_dm_item, refuse_nonempty_target
+from .errors import ItemError
+from .files import ImageMode, StagedOutput, safe_member
 from .records import DMRecord, PendingItem
 from .report import ConversionReport
 
 __all__ = ["DmWriter", "NameRegistry", "read_dm"]
+
+# One encoder for every item: json.dumps with options builds a new encoder per call.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def read_dm(source: str | os.PathLike[str]) -> Iterator[PendingItem]:
@@ -121,9 +124,9 @@ class DmWriter:
 
     def __init__(self, target: Path, image_mode: ImageMode) -> None:
         refuse_nonempty_target(target)
-        self.target = target
+        self._out = StagedOutput(target)
+        self.target = self._out.root
         self.image_mode = image_mode
-        self._writer = BackgroundWriter()
         self._names = NameRegistry()
 
     def add(self, record: DMRecord, report: ConversionReport) -> None:
@@ -136,22 +139,22 @@ class DmWriter:
         Raises:
             ItemError: The name is taken or leaves the target.
         """
-        safe_member(self.target, record.name)
+        base = self.target / record.split if record.split else self.target
+        json_path = safe_member(base / "json", f"{record.name}.json")
         self._names.claim(record.split, record.name, f"{record.split or '.'}/json/{record.name}.json")
-        self._writer.submit(
-            write_dm_item, self.target, record.split, name=record.name, data=record.data, image=record.image,
-            image_mode=self.image_mode,
-        )  # fmt: skip
+        if record.image is not None:
+            image_path = safe_member(base / "original_files", f"{record.name}{record.image.suffix}")
+            self._out.place(record.image, image_path, self.image_mode)
+        self._out.write(json_path, _to_json(record.data).encode("utf-8"))
 
     def close(self, report: ConversionReport) -> None:
-        """Wait for the writes and flush them.
+        """Wait for the writes, flush them and move them into the target.
 
         Args:
             report: Unused.
         """
-        self._writer.close()
+        self._out.commit()
 
     def abort(self) -> None:
-        """Wait for the queued writes without raising."""
-        with contextlib.suppress(ConversionError):
-            self._writer.close()
+        """Remove everything written."""
+        self._out.discard()

@@ -30,7 +30,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import os
@@ -53,7 +52,7 @@ from .dm import (
 )
 from .dmfolder import DmWriter, NameRegistry, read_dm
 from .errors import ConversionError, ItemError, LayoutError
-from .files import BackgroundWriter, ImageMode, place_image, safe_member, write_text
+from .files import ImageMode, StagedOutput, safe_member, write_text
 from .geometry import as_box, as_point, as_points, number_text, points_bbox
 from .imagesize import IMAGE_SUFFIXES, read_image_size
 from .records import DMRecord, PendingItem, run_pipeline
@@ -401,13 +400,13 @@ class YoloWriter:
             raise ConversionError("keypoint_names", "duplicate keypoint name")
         self.index = ClassIndex(classes)
         refuse_nonempty_target(target)
-        self.target = target
+        self._out = StagedOutput(target)
+        self.target = self._out.root
         self.image_mode = image_mode
         self.keypoint_names = list(keypoint_names) if keypoint_names is not None else None
         self.task = task
         self._splits: list[str] = []
         self._names = NameRegistry()
-        self._writer = BackgroundWriter()
 
     def add(self, record: DMRecord, report: ConversionReport) -> None:
         """Convert one record to label lines and queue its files.
@@ -430,8 +429,8 @@ class YoloWriter:
         )  # fmt: skip
         self._names.claim(split, record.name, f"labels/{split}/{record.name}.txt")
         if record.image is not None:
-            self._writer.submit(place_image, record.image, image_path, self.image_mode)
-        self._writer.submit(write_text, label_path, "".join(f"{line}\n" for line in converted.lines))
+            self._out.place(record.image, image_path, self.image_mode)
+        self._out.write(label_path, "".join(f"{line}\n" for line in converted.lines).encode("utf-8"))
         if split not in self._splits:
             self._splits.append(split)
         report.merge_counts(converted.dropped, {"clipped": converted.clipped, **converted.adjusted})
@@ -444,7 +443,6 @@ class YoloWriter:
         """
         import yaml
 
-        self._writer.close()
         config: dict[str, Any] = {"path": "."}
         for split in self._splits:
             config[_YAML_SPLIT_KEYS.get(split, split)] = f"images/{split}"
@@ -456,12 +454,12 @@ class YoloWriter:
         text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
         write_text(self.target / "dataset.yaml", text)
         write_text(self.target / "data.yaml", text)
+        self._out.commit()
         report.classes = self.index.names
 
     def abort(self) -> None:
-        """Wait for the queued writes; no ``dataset.yaml`` is written."""
-        with contextlib.suppress(ConversionError):
-            self._writer.close()
+        """Remove everything written; the target stays empty."""
+        self._out.discard()
 
 
 def convert_dm_to_yolo(
