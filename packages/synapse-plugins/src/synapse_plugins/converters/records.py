@@ -29,15 +29,18 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .dm import ItemRunner
 from .errors import ItemError
 from .imagesize import read_image_size
 from .report import ConversionReport, ProgressCallback
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["DMRecord", "DatasetWriter", "PendingItem", "fail_item", "run_pipeline"]
 
@@ -177,14 +180,63 @@ def run_pipeline(
     """
     runner = ItemRunner(report, strict=strict, progress=progress)
     try:
-        for pending in items:
-            with runner.item(pending.label):
-                writer.add(pending.load(), report)
+        for label, loaded in _prefetch(items):
+            with runner.item(label):
+                writer.add(loaded.result(), report)
         writer.close(report)
     except BaseException:
         writer.abort()
         raise
     return report
+
+
+#: Items loaded ahead of the one being written, on reader threads: opening and reading the next files overlaps
+#: converting and writing this one. Small, so memory stays flat; order is kept, so class indices are stable.
+PREFETCH = 16
+READERS = 2
+
+
+class _Loaded:
+    """The outcome of one item's load: the record, or the exception to raise inside the item's boundary."""
+
+    __slots__ = ("_error", "_record")
+
+    def __init__(self, record: DMRecord | None, error: BaseException | None) -> None:
+        self._record = record
+        self._error = error
+
+    def result(self) -> DMRecord:
+        if self._error is not None:
+            raise self._error
+        assert self._record is not None  # noqa: S101 - set whenever there is no error
+        return self._record
+
+
+def _load(pending: PendingItem) -> _Loaded:
+    try:
+        return _Loaded(pending.load(), None)
+    except Exception as exc:  # noqa: BLE001 - handed to the item's boundary in the main thread
+        return _Loaded(None, exc)
+
+
+def _prefetch(items: Iterable[PendingItem]) -> Iterator[tuple[str, _Loaded]]:
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(READERS, thread_name_prefix="converter-reader") as pool:
+        window: deque[tuple[str, Future[_Loaded]]] = deque()
+        try:
+            for pending in items:
+                window.append((pending.label, pool.submit(_load, pending)))
+                if len(window) >= PREFETCH:
+                    label, future = window.popleft()
+                    yield label, future.result()
+            while window:
+                label, future = window.popleft()
+                yield label, future.result()
+        finally:
+            for _, future in window:
+                future.cancel()
 
 
 class _NullWriter:

@@ -28,6 +28,7 @@ import functools
 import math
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -538,17 +539,22 @@ def read_voc(
     require_dir(source / "JPEGImages", "JPEGImages")
     splits = _voc_splits(source)
 
+    lock = threading.Lock()  # items load on reader threads; the report is shared
+
     def generate() -> Iterator[PendingItem]:
         for external_split, stems in splits:
             split = split_from_external(external_split)
             for stem in stems:
                 label = f"Annotations/{stem}.xml"
-                yield PendingItem(label, functools.partial(_load_voc_item, source, split, stem, report, one_based))
+                load = functools.partial(_load_voc_item, source, split, stem, report, one_based, lock)
+                yield PendingItem(label, load)
 
     return generate()
 
 
-def _load_voc_item(source: Path, split: str | None, stem: str, report: ConversionReport, one_based: bool) -> DMRecord:
+def _load_voc_item(  # noqa: PLR0917 - bound with functools.partial
+    source: Path, split: str | None, stem: str, report: ConversionReport, one_based: bool, lock: threading.Lock
+) -> DMRecord:
     label = f"Annotations/{stem}.xml"
     xml_path = safe_member(source / "Annotations", f"{stem}.xml")
     size: tuple[int, int] | None = None
@@ -572,10 +578,10 @@ def _load_voc_item(source: Path, split: str | None, stem: str, report: Conversio
     real = read_image_size(image_path)  # a broken image is reported here, not by the user's trainer
     if size is not None and size != real:
         raise ItemError(label, f"<size> says {size[0]}x{size[1]}, the image is {real[0]}x{real[1]}")
-    report.drop("part", parts)
-    for ann in image_annotations(data).get("bounding_box", []):
-        if (name := annotation_class(ann)) not in report.classes:
-            report.classes.append(name)
+    names = [annotation_class(ann) for ann in image_annotations(data).get("bounding_box", [])]
+    with lock:
+        report.drop("part", parts)
+        report.classes += [n for n in dict.fromkeys(names) if n not in report.classes]
     return DMRecord(split, stem, data, image_path, real)
 
 
