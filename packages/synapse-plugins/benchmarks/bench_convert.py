@@ -19,9 +19,9 @@ fresh Python process so time and memory are its own, annotations only (no image 
 
 Peak memory is the worker's peak RSS minus its RSS after imports (``ru_maxrss``). Every tool runs ``--repeat`` times
 (3), interleaved, and its fastest run counts: the machines this runs on are shared and noisy. Ours also converts a
-dataset one tenth the size, to show that its memory does not grow with the number of images. Ratios are peer / ours: above 1
-means ours is faster or smaller. Datumaro and globox are installed in the ``bench`` nox session only. The temp folder
-is deleted at the end.
+dataset one tenth the size, to show that its memory does not grow with the number of images. Ratios are peer / ours:
+above 1 means ours is faster or smaller. Datumaro and globox are installed in the ``bench`` nox session only. The temp
+folder is deleted at the end.
 """
 
 from __future__ import annotations
@@ -134,19 +134,19 @@ def _globox_read(fmt: str, source: Path) -> dict[str, Any]:
 
 def _globox_write(fmt: str, sets: dict[str, Any], target: Path) -> None:
     target.mkdir(parents=True)
-    for split, annotations in sets.items():
+    for split, found in sets.items():
         external = SPLITS[split]
         if fmt == "coco":
             (target / "annotations").mkdir(exist_ok=True)
-            annotations.save_coco(target / "annotations" / f"instances_{external}.json", auto_ids=True)
+            found.save_coco(target / "annotations" / f"instances_{external}.json", auto_ids=True)
         elif fmt == "yolo":
             (target / "labels").mkdir(exist_ok=True)
-            annotations.save_yolo_v5(target / "labels" / external, label_to_id={c: i for i, c in enumerate(CLASSES)})
+            found.save_yolo_v5(target / "labels" / external, label_to_id={c: i for i, c in enumerate(CLASSES)})
         elif fmt == "voc":
-            annotations.save_pascal_voc(target / "Annotations")
+            found.save_pascal_voc(target / "Annotations")
         else:
             (target / split / "json").mkdir(parents=True)
-            for annotation in annotations:
+            for annotation in found:
                 boxes = [{"id": f"b{k}", "classification": b.label, "attrs": [], "data": list(b.ltwh)}
                          for k, b in enumerate(annotation.boxes)]  # fmt: skip
                 item = {"classification": {"bounding_box": sorted({b["classification"] for b in boxes})},
@@ -172,7 +172,7 @@ def _datumaro_read_dm(source: Path) -> Any:
     index = {name: i for i, name in enumerate(CLASSES)}
 
     def items() -> Any:
-        for split in SPLITS:
+        for split, external in SPLITS.items():
             for json_path in sorted((source / split / "json").glob("*.json")):
                 image = source / split / "original_files" / f"{json_path.stem}.png"
                 with PILImage.open(image) as opened:
@@ -181,7 +181,7 @@ def _datumaro_read_dm(source: Path) -> Any:
                 boxes = [Bbox(*b["data"], label=index[b["classification"]])
                          for b in data["images"][0].get("bounding_box", [])]  # fmt: skip
                 media = Image.from_file(path=str(image), size=(height, width))
-                yield DatasetItem(id=json_path.stem, subset=SPLITS[split], media=media, annotations=boxes)
+                yield DatasetItem(id=json_path.stem, subset=external, media=media, annotations=boxes)
 
     return Dataset.from_iterable(items(), categories={AnnotationType.label: LabelCategories.from_iterable(CLASSES)})
 
@@ -308,10 +308,10 @@ def main() -> None:
             source = root / "big" / pair[0]
             runs: dict[str, list[dict[str, Any]]] = {tool: [] for tool in ("ours", *peers)}
             for _ in range(max(args.repeat, 1)):  # interleaved, so a busy moment on a shared machine hits every tool
-                for tool in runs:
+                for tool, found in runs.items():
                     result = measure(tool, pair, source, root / "out")
                     if result is not None:
-                        runs[tool].append(result)
+                        found.append(result)
             if not runs["ours"]:
                 raise SystemExit(f"ours failed on {pair[0]} -> {pair[1]}")
             best = {tool: _best(found) for tool, found in runs.items()}

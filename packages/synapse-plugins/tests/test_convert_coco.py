@@ -332,7 +332,8 @@ def image(image_id: int, name: str, width: int = 8, height: int = 6) -> dict:
 
 
 def box(ann_id: int, image_id: int, category_id: object = 1, bbox: object = (1, 1, 2, 2)) -> dict:
-    return {"id": ann_id, "image_id": image_id, "category_id": category_id, "bbox": list(bbox) if isinstance(bbox, tuple) else bbox,
+    coords = list(bbox) if isinstance(bbox, tuple) else bbox
+    return {"id": ann_id, "image_id": image_id, "category_id": category_id, "bbox": coords,
             "area": 4, "segmentation": [], "iscrowd": 0}  # fmt: skip
 
 
@@ -368,8 +369,8 @@ def test_an_annotation_of_no_image_is_a_failure_and_strict_stops(tmp_path: Path)
 
 
 def test_two_images_with_one_stem_in_two_folders_stay_two_items(tmp_path: Path) -> None:
-    content = {"images": [image(1, "a/x.png"), image(2, "b/x.png")],
-               "annotations": [box(1, 1, bbox=(1, 1, 2, 2)), box(2, 2, bbox=(3, 3, 1, 1))], "categories": CATS}  # fmt: skip
+    anns = [box(1, 1, bbox=(1, 1, 2, 2)), box(2, 2, bbox=(3, 3, 1, 1))]
+    content = {"images": [image(1, "a/x.png"), image(2, "b/x.png")], "annotations": anns, "categories": CATS}
     write_coco(tmp_path / "coco", content, {"a/x.png": (8, 6), "b/x.png": (8, 6)})
     report = convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm")
     assert (report.converted, report.failures) == (2, [])
@@ -388,7 +389,8 @@ def test_two_images_with_one_stem_in_two_folders_stay_two_items(tmp_path: Path) 
 def test_keypoint_names_order_skeleton_and_outline_survive_every_trip(tmp_path: Path) -> None:
     categories = [{"id": 1, "name": "person", "keypoints": ["head", "hand", "foot"], "skeleton": [[1, 2], [2, 3]]}]
     only_foot = {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "area": 6, "bbox": [0, 0, 4, 4],
-                 "segmentation": [[0, 0, 4, 0, 4, 3]], "keypoints": [0, 0, 0, 0, 0, 0, 3, 3, 2], "num_keypoints": 1}  # fmt: skip
+                 "segmentation": [[0, 0, 4, 0, 4, 3]], "keypoints": [0, 0, 0, 0, 0, 0, 3, 3, 2],
+                 "num_keypoints": 1}  # fmt: skip
     write_coco(tmp_path / "coco", {"images": [image(1, "a.png")], "annotations": [only_foot], "categories": categories},
                {"a.png": (8, 6)})  # fmt: skip
     assert convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm").ok
@@ -418,7 +420,7 @@ def test_one_bad_annotation_fails_its_image_and_the_others_convert(tmp_path: Pat
                 "iscrowd": 1,
                 "bbox": [0, 0, 1, 1],
                 "segmentation": {"size": [6000, 6000], "counts": [36_000_000]},
-            },  # fmt: skip
+            },
         ],
         "categories": CATS,
     }

@@ -216,9 +216,11 @@ def test_one_based_boxes_cover_the_pixels_the_dm_box_touches(data: dict) -> None
     for before, after in zip(boxes, back["images"][0].get("bounding_box", []), strict=True):
         x, y, w, h = before["data"]
         ax, ay, aw, ah = after["data"]
-        assert ax == int(x) and ay == int(y)  # floor
-        assert ax + aw >= x + w and ay + ah >= y + h
-        assert ax + aw - (x + w) < 1 and ay + ah - (y + h) < 1
+        assert (ax, ay) == (int(x), int(y))  # floor
+        assert ax + aw >= x + w
+        assert ay + ah >= y + h
+        assert ax + aw - (x + w) < 1
+        assert ay + ah - (y + h) < 1
         if all(float(v).is_integer() for v in before["data"]):
             assert after["data"] == before["data"]
 

@@ -77,7 +77,7 @@ def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: 
     type=click.Choice(["detect", "segment"]),
     default="detect",
     show_default=True,
-    help="--to yolo: every label line a box (polygons become their bounding box) or a polygon (boxes become 4 corners).",
+    help="--to yolo: every label line a box (polygons become their bounding box) or a polygon (a box: 4 corners).",
 )
 @click.option(
     "--voc-boxes",

@@ -43,6 +43,7 @@ from synapse_fileutils._atomic import atomic_write
 from .classes import ClassIndex
 from .dm import (
     DMItemBuilder,
+    KeypointGroup,
     annotation_attrs,
     annotation_class,
     image_annotations,
@@ -289,6 +290,7 @@ def _keypoint_instance(
     box: list[float] | None,
     categories: CocoCategories,
     label: str,
+    *,
     outline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     category_id = categories.category_id(category)
@@ -418,12 +420,7 @@ def dm_to_coco_item(
         out.append(entry)
 
     groups = keypoint_groups(tools)
-    consumed: set[int] = set()  # annotations that travel inside a keypoint instance
-    for group in groups:
-        consumed.update(id(a) for a in group.keypoints)
-        consumed.update(id(a) for _, a in group.shapes)
-        if len(group.boxes) == 1:
-            consumed.add(id(group.boxes[0]))
+    consumed = _consumed_by(groups)  # annotations that travel inside a keypoint instance
     for ann in tools.get("bounding_box", []):
         if id(ann) not in consumed:
             x, y, w, h = as_box(ann.get("data"), label)
@@ -436,13 +433,7 @@ def dm_to_coco_item(
         if id(ann) not in consumed:
             emit(_mask_entry(ann, width, height, categories, label), ann)
     for group in groups:
-        box = as_box(group.boxes[0].get("data"), label) if len(group.boxes) == 1 else None
-        category = annotation_class(group.group, label)
-        declared = _attributes(group.group)
-        if _KEYPOINT_NAMES in declared:
-            categories.declare_keypoints(category, declared[_KEYPOINT_NAMES], declared.get(_SKELETON), label)
-        outline = _outline(group.shapes, width, height, categories, label)
-        emit(_keypoint_instance(category, group.keypoints, box, categories, label, outline), group.group)
+        emit(_group_instance(group, width, height, categories, label), group.group)
     loose = [a for a in tools.get("keypoint", []) if id(a) not in consumed]
     if loose:
         emit(_keypoint_instance(DEFAULT_KEYPOINT_CATEGORY, loose, None, categories, label), None)
@@ -452,6 +443,28 @@ def dm_to_coco_item(
             dropped[tool] = count
     image = {"id": image_id, "file_name": file_name, "width": width, "height": height}
     return CocoItem(image, out, dropped)
+
+
+def _consumed_by(groups: list[KeypointGroup]) -> set[int]:
+    consumed: set[int] = set()
+    for group in groups:
+        consumed.update(id(a) for a in group.keypoints)
+        consumed.update(id(a) for _, a in group.shapes)
+        if len(group.boxes) == 1:
+            consumed.add(id(group.boxes[0]))
+    return consumed
+
+
+def _group_instance(
+    group: KeypointGroup, width: int, height: int, categories: CocoCategories, label: str
+) -> dict[str, Any]:
+    box = as_box(group.boxes[0].get("data"), label) if len(group.boxes) == 1 else None
+    category = annotation_class(group.group, label)
+    declared = _attributes(group.group)
+    if _KEYPOINT_NAMES in declared:
+        categories.declare_keypoints(category, declared[_KEYPOINT_NAMES], declared.get(_SKELETON), label)
+    outline = _outline(group.shapes, width, height, categories, label)
+    return _keypoint_instance(category, group.keypoints, box, categories, label, outline=outline)
 
 
 def coco_item_to_dm(
@@ -497,9 +510,16 @@ def _image_size(image: dict[str, Any], label: str) -> tuple[int, int] | None:
     width, height = image.get("width"), image.get("height")
     if width is None and height is None:
         return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 1 << 20 for v in (width, height)):
-        raise ItemError(label, f"image size {str(width)[:20]}x{str(height)[:20]} is not two positive integers")
-    return width, height
+    if (
+        isinstance(width, int)
+        and isinstance(height, int)
+        and not isinstance(width, bool)
+        and not isinstance(height, bool)
+        and 0 < width <= 1 << 20
+        and 0 < height <= 1 << 20
+    ):
+        return width, height
+    raise ItemError(label, f"image size {str(width)[:20]}x{str(height)[:20]} is not two positive integers")
 
 
 def _mask_pixels(segmentation: dict[str, Any], size: tuple[int, int] | None, label: str, ann_id: Any) -> list[int]:
@@ -521,6 +541,45 @@ def _mask_pixels(segmentation: dict[str, Any], size: tuple[int, int] | None, lab
         return rle_to_pixels(segmentation)
     except ValueError as exc:
         raise ItemError(label, f"annotation {ann_id}: {exc}") from exc
+
+
+def _keypoints_to_dm(  # noqa: PLR0917 - the parts _annotation_to_dm has already taken apart
+    ann: dict[str, Any],
+    category: dict[str, Any],
+    keypoints: list[Any],
+    shapes: list[str],
+    attrs: list[dict[str, Any]],
+    builder: DMItemBuilder,
+    label: str,
+) -> None:
+    """Add a keypoint instance as a group of its box, outline and labeled keypoints."""
+    ann_id = str(ann.get("id"))[:40]
+    name = str(category.get("name"))
+    if len(keypoints) % 3:
+        raise ItemError(label, f"annotation {ann_id}: keypoints need x, y, v triples")
+    names = category.get("keypoints")
+    names = [str(n) for n in names] if isinstance(names, list) else []
+    members: list[str] = []
+    bbox = ann.get("bbox")
+    if isinstance(bbox, list) and len(bbox) == 4:
+        as_box(bbox, label)
+        members.append(builder.add("bounding_box", name, bbox, []))
+    members += shapes
+    for position in range(len(keypoints) // 3):
+        x, y, visibility = keypoints[3 * position : 3 * position + 3]
+        if not visibility:
+            continue
+        kp_name = names[position] if position < len(names) else f"keypoint_{position}"
+        kp_attrs = [{"name": "visibility", "value": 1}] if visibility == 1 else []
+        as_point([x, y], label)
+        members.append(builder.add("keypoint", kp_name, [x, y], kp_attrs))
+    group_attrs = list(attrs)
+    if names:
+        group_attrs.append({"name": _KEYPOINT_NAMES, "value": names})
+        skeleton = category.get("skeleton")
+        if skeleton:
+            group_attrs.append({"name": _SKELETON, "value": _skeleton(skeleton, len(names), label)})
+    builder.add("group", name, members, group_attrs)
 
 
 def _annotation_to_dm(
@@ -555,31 +614,7 @@ def _annotation_to_dm(
             as_points(points, label)
             shapes.append(builder.add("polygon", name, points, [] if has_keypoints else attrs))
     if has_keypoints:
-        if len(keypoints) % 3:
-            raise ItemError(label, f"annotation {ann_id}: keypoints need x, y, v triples")
-        names = category.get("keypoints")
-        names = [str(n) for n in names] if isinstance(names, list) else []
-        members: list[str] = []
-        bbox = ann.get("bbox")
-        if isinstance(bbox, list) and len(bbox) == 4:
-            as_box(bbox, label)
-            members.append(builder.add("bounding_box", name, bbox, []))
-        members += shapes
-        for position in range(len(keypoints) // 3):
-            x, y, visibility = keypoints[3 * position : 3 * position + 3]
-            if not visibility:
-                continue
-            kp_name = names[position] if position < len(names) else f"keypoint_{position}"
-            kp_attrs = [{"name": "visibility", "value": 1}] if visibility == 1 else []
-            as_point([x, y], label)
-            members.append(builder.add("keypoint", kp_name, [x, y], kp_attrs))
-        group_attrs = list(attrs)
-        if names:
-            group_attrs.append({"name": _KEYPOINT_NAMES, "value": names})
-            skeleton = category.get("skeleton")
-            if skeleton:
-                group_attrs.append({"name": _SKELETON, "value": _skeleton(skeleton, len(names), label)})
-        builder.add("group", name, members, group_attrs)
+        _keypoints_to_dm(ann, category, keypoints, shapes, attrs, builder, label)
     elif not shapes:
         bbox = ann.get("bbox")
         as_box(bbox, label)
@@ -787,6 +822,8 @@ def _load_coco(path: Path) -> dict[str, Any]:
         raise ItemError(path.name, f"not valid JSON: {str(exc)[:200]}") from exc
     if not isinstance(content, dict) or not isinstance(content.get("images"), list):
         raise ItemError(path.name, "not a COCO file: no 'images' list")
+    if not isinstance(content.get("annotations", []), list):
+        raise ItemError(path.name, "'annotations' must be a list")
     return content
 
 
@@ -868,32 +905,45 @@ def _read_coco_splits(
             for category in categories.values():
                 if category["name"] not in report.classes:
                     report.classes.append(category["name"])
-            by_id: dict[Any, list[dict[str, Any]]] = {}
-            for image in content["images"]:
-                image_id = image.get("id") if isinstance(image, dict) else None
-                name = image.get("file_name") if isinstance(image, dict) else None
-                label = f"{file_label}#{name if isinstance(name, str) and name else '?'}"
-                if not isinstance(name, str) or not name:
-                    problems.append(fail_item(label, "image entry without file_name"))
-                elif not _hashable_id(image_id):
-                    problems.append(fail_item(label, f"image id {str(image_id)[:40]} is not an integer or string"))
-                elif image_id in by_id:
-                    problems.append(fail_item(label, f"image id {image_id!r} is used by another image"))
-                else:
-                    by_id[image_id] = []
-                    parts = entries.setdefault(name.replace("\\", "/"), [])
-                    parts.append(_CocoPart(image, by_id[image_id], categories, images_dir, file_label))
-            for ann in content.get("annotations") or []:
-                image_id = ann.get("image_id") if isinstance(ann, dict) else None
-                if _hashable_id(image_id) and image_id in by_id:
-                    by_id[image_id].append(ann)
-                else:
-                    ann_id = str(ann.get("id"))[:40] if isinstance(ann, dict) else "?"
-                    reason = f"annotation names image id {str(image_id)[:40]}, which no image has"
-                    problems.append(fail_item(f"{file_label}#annotation {ann_id}", reason))
+            problems += _index_coco_file(content, categories, images_dir, file_label, entries)
         for name, parts in entries.items():
             yield PendingItem(f"{parts[0].file_label}#{name}", functools.partial(_load_coco_item, split, name, parts))
         yield from problems
+
+
+def _index_coco_file(
+    content: dict[str, Any],
+    categories: dict[Any, dict[str, Any]],
+    images_dir: Path,
+    file_label: str,
+    entries: dict[str, list[_CocoPart]],
+) -> list[PendingItem]:
+    """Add the file's images to ``entries`` by file name; return what it holds that no item can take."""
+    problems: list[PendingItem] = []
+    by_id: dict[Any, list[dict[str, Any]]] = {}
+    for image in content["images"]:
+        image_id = image.get("id") if isinstance(image, dict) else None
+        name = image.get("file_name") if isinstance(image, dict) else None
+        label = f"{file_label}#{name if isinstance(name, str) and name else '?'}"
+        if not isinstance(name, str) or not name:
+            problems.append(fail_item(label, "image entry without file_name"))
+        elif not _hashable_id(image_id):
+            problems.append(fail_item(label, f"image id {str(image_id)[:40]} is not an integer or string"))
+        elif image_id in by_id:
+            problems.append(fail_item(label, f"image id {image_id!r} is used by another image"))
+        else:
+            by_id[image_id] = []
+            parts = entries.setdefault(name.replace("\\", "/"), [])
+            parts.append(_CocoPart(image, by_id[image_id], categories, images_dir, file_label))
+    for ann in content.get("annotations") or []:
+        image_id = ann.get("image_id") if isinstance(ann, dict) else None
+        if _hashable_id(image_id) and image_id in by_id:
+            by_id[image_id].append(ann)
+        else:
+            ann_id = str(ann.get("id"))[:40] if isinstance(ann, dict) else "?"
+            reason = f"annotation names image id {str(image_id)[:40]}, which no image has"
+            problems.append(fail_item(f"{file_label}#annotation {ann_id}", reason))
+    return problems
 
 
 def _load_coco_item(split: str | None, file_name: str, parts: list[_CocoPart]) -> DMRecord:

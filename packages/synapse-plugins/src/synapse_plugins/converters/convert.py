@@ -1,4 +1,4 @@
-"""Convert a dataset between any two of DM, COCO, Pascal VOC and YOLO in one pass.
+r"""Convert a dataset between any two of DM, COCO, Pascal VOC and YOLO in one pass.
 
 The source format's reader yields DM records in memory and the target format's writer writes them: COCO -> YOLO
 never goes through a DM folder on disk. Every pair has the same options, failure policy and report.

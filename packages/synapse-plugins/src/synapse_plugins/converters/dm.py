@@ -174,9 +174,10 @@ def _images_by_stem(folder: Path) -> dict[str, str]:
 def iter_dm_items(root: str | os.PathLike[str]) -> Iterator[DMItem]:
     """Yield the items of a DM dataset in a stable order (splits ``train``, ``valid``, ``test``, then file name).
 
-    Only file names are listed up front (``json/`` and its sub-folders sorted, so class indices given in first-met order are the same on
-    every machine, and ``original_files/``); annotation files are read by the caller one at a time. An item's image
-    is the file in ``original_files/`` with the same relative path and stem (``json/a/x.json`` -> ``original_files/a/x.png``).
+    Only file names are listed up front (``json/`` and its sub-folders sorted, so class indices given in first-met
+    order are the same on every machine, and ``original_files/``); annotation files are read by the caller one at a
+    time. An item's image is the file in ``original_files/`` with the same relative path and stem
+    (``json/a/x.json`` -> ``original_files/a/x.png``).
 
     Args:
         root: The dataset folder.

@@ -374,7 +374,7 @@ def _link(source: Path, target: Path, mode: ImageMode) -> None:
 
 
 class StagedOutput:
-    """The files of one conversion, built in a hidden folder inside the target and moved into place at the end.
+    r"""The files of one conversion, built in a hidden folder inside the target and moved into place at the end.
 
     Nothing appears under a final name until the conversion has finished: files are written with plain creates
     (no temp name and rename per file, which was a third of the syscalls of a conversion) on a

@@ -208,14 +208,14 @@ class _Loaded:
     def result(self) -> DMRecord:
         if self._error is not None:
             raise self._error
-        assert self._record is not None  # noqa: S101 - set whenever there is no error
+        assert self._record is not None  # set whenever there is no error
         return self._record
 
 
 def _load(pending: PendingItem) -> _Loaded:
     try:
         return _Loaded(pending.load(), None)
-    except Exception as exc:  # noqa: BLE001 - handed to the item's boundary in the main thread
+    except Exception as exc:  # handed to the item's boundary in the main thread
         return _Loaded(None, exc)
 
 

@@ -111,7 +111,7 @@ def voc_box(box: list[float], *, one_based: bool = True) -> tuple[list[float], b
     # A coordinate a hair off a whole pixel is float noise from relative coordinates (a YOLO source), not a
     # sub-pixel edge: snap it first, or floor/ceil would move the box by a whole pixel.
     x1, y1, x2, y2 = (_snap(v) for v in (x, y, x + w, y + h))
-    corners = [math.floor(x1) + 1, math.floor(y1) + 1, math.ceil(x2), math.ceil(y2)]
+    corners: list[float] = [math.floor(x1) + 1, math.floor(y1) + 1, math.ceil(x2), math.ceil(y2)]
     rounded = not all(float(v).is_integer() for v in (x1, y1, x2, y2))
     return corners, rounded
 
@@ -122,8 +122,7 @@ def _snap(value: float) -> float:
 
 
 def dm_box_from_voc(corners: list[float], *, one_based: bool = True) -> list[float]:
-    """Return the DM box ``[x, y, w, h]`` of VOC corners (the reverse of
-    [`voc_box`][synapse_plugins.converters.voc.voc_box]).
+    """Return the DM box ``[x, y, w, h]`` of VOC corners, the reverse of ``voc_box``.
 
     Args:
         corners: ``[xmin, ymin, xmax, ymax]`` from the file.
@@ -278,7 +277,7 @@ def _without_dtd(xml: bytes) -> bool:
     if b"\x00" in xml or b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # NUL bytes: UTF-16/32, checked by defusedxml
         return False
     stripped = xml.lstrip()
-    if not (stripped.startswith(b"<") or stripped.startswith(b"\xef\xbb\xbf<")):
+    if not stripped.startswith((b"<", b"\xef\xbb\xbf<")):
         return False
     declared = _DECLARED_ENCODING.match(stripped)
     return declared is None or declared.group(1).lower() in _ASCII_ENCODINGS
@@ -292,7 +291,7 @@ def _parse_xml(xml: bytes, label: str) -> Element:
         from xml.etree.ElementTree import XMLParser
 
         try:
-            parser = XMLParser()
+            parser = XMLParser()  # noqa: S314 - no DTD, so no entity to expand or fetch (checked above)
             parser.feed(xml)
             return parser.close()
         except PlainParseError as exc:

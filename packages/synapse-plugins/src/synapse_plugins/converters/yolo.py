@@ -169,68 +169,29 @@ def dm_to_yolo_lines(
     tools = image_annotations(data, label)
     result = YoloLines([])
     names = list(keypoint_names) if keypoint_names is not None else None
-    segment = task == "segment" and names is None
     consumed: set[int] = set()
-    pose_lines: list[str] = []
-    for group in keypoint_groups(tools) if names is not None else []:
-        if len(group.boxes) != 1:
-            continue
-        text = _box_text(as_box(group.boxes[0].get("data"), label), width, height, result)
-        if text is None:
-            result._count(result.dropped, "group")
-        else:
-            slots = _pose_slots(group.keypoints, names or [], width=width, height=height, result=result, label=label)
-            pose_lines.append(f"{classes.index(annotation_class(group.group, label))} {text} {slots}")
-        consumed.update(id(a) for a in (*group.keypoints, group.boxes[0]))
-    empty_keypoints = " ".join(["0 0 0"] * len(names or ()))
-
-    def box_line(class_id: int, box: list[float], tool: str) -> None:
-        if segment:
-            x1, y1 = _clamp(box[0], width), _clamp(box[1], height)
-            x2, y2 = _clamp(box[0] + box[2], width), _clamp(box[1] + box[3], height)
-            moved = [x1, y1, x2, y2] != [box[0], box[1], box[0] + box[2], box[1] + box[3]]
-            if moved and (x2 <= x1 or y2 <= y1) and box[2] > 0 and box[3] > 0:
-                result._count(result.dropped, tool)
-                return
-            result.clipped += moved
-            corners = ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
-            result.lines.append(
-                f"{class_id} " + " ".join(f"{number_text(x / width)} {number_text(y / height)}" for x, y in corners)
-            )
-            return
-        text = _box_text(box, width, height, result)
-        if text is None:
-            result._count(result.dropped, tool)
-        else:
-            result.lines.append(f"{class_id} {text} {empty_keypoints}".rstrip())
-
+    pose_lines = _pose_lines(tools, names, classes, width, height, result, consumed, label) if names is not None else []
+    lines = _Lines(result, width, height, segment=task == "segment" and names is None, keypoints=len(names or ()))
     for ann in tools.get("bounding_box", []):
-        if id(ann) in consumed:
-            continue
-        box_line(classes.index(annotation_class(ann, label)), as_box(ann.get("data"), label), "bounding_box")
-        if segment:
+        if (
+            id(ann) not in consumed
+            and lines.box(classes.index(annotation_class(ann, label)), as_box(ann.get("data"), label), "bounding_box")
+            and lines.segment
+        ):
             result._count(result.adjusted, "box_as_polygon")
     for ann in tools.get("polygon", []):
         points = as_points(ann.get("data"), label)
         class_id = classes.index(annotation_class(ann, label))
-        if not segment:
-            before = len(result.lines)
-            box_line(class_id, points_bbox(points), "polygon")
-            if len(result.lines) > before:
-                result._count(result.adjusted, "polygon_as_box")
-            continue
-        clamped = [[_clamp(x, width), _clamp(y, height)] for x, y in points]
-        result.clipped += clamped != points
-        coords = " ".join(f"{number_text(x / width)} {number_text(y / height)}" for x, y in clamped)
-        result.lines.append(f"{class_id} {coords}")
-    if not segment:
-        for ann in tools.get("segmentation", []):
-            before = len(result.lines)
-            box_line(classes.index(annotation_class(ann, label)), _mask_box(ann, width, height, label), "segmentation")
-            if len(result.lines) > before:
-                result._count(result.adjusted, "mask_as_box")
+        if lines.segment:
+            lines.polygon(class_id, points)
+        elif lines.box(class_id, points_bbox(points), "polygon"):
+            result._count(result.adjusted, "polygon_as_box")
+    for ann in tools.get("segmentation", []) if not lines.segment else []:
+        box = _mask_box(ann, width, height, label)
+        if lines.box(classes.index(annotation_class(ann, label)), box, "segmentation"):
+            result._count(result.adjusted, "mask_as_box")
     result.lines += pose_lines
-    handled = {"bounding_box", "polygon"} | (set() if segment else {"segmentation"})
+    handled = {"bounding_box", "polygon"} | (set() if lines.segment else {"segmentation"})
     with_attrs = sum(
         1 for tool in handled for a in tools.get(tool, []) if id(a) not in consumed and annotation_attrs(a)
     )
@@ -241,6 +202,66 @@ def dm_to_yolo_lines(
         if tool not in handled and count:
             result.dropped[tool] = result.dropped.get(tool, 0) + count
     return result
+
+
+def _pose_lines(  # noqa: PLR0917 - one helper of dm_to_yolo_lines
+    tools: dict[str, list[dict[str, Any]]],
+    names: list[str],
+    classes: ClassIndex,
+    width: int,
+    height: int,
+    result: YoloLines,
+    consumed: set[int],
+    label: str,
+) -> list[str]:
+    lines = []
+    for group in keypoint_groups(tools):
+        if len(group.boxes) != 1:
+            continue
+        text = _box_text(as_box(group.boxes[0].get("data"), label), width, height, result)
+        if text is None:
+            result._count(result.dropped, "group")
+        else:
+            slots = _pose_slots(group.keypoints, names, width=width, height=height, result=result, label=label)
+            lines.append(f"{classes.index(annotation_class(group.group, label))} {text} {slots}")
+        consumed.update(id(a) for a in (*group.keypoints, group.boxes[0]))
+    return lines
+
+
+class _Lines:
+    """Writes box and polygon lines of one label file in its one kind (boxes, or polygons when ``segment``)."""
+
+    def __init__(self, result: YoloLines, width: int, height: int, *, segment: bool, keypoints: int) -> None:
+        self.result, self.width, self.height, self.segment = result, width, height, segment
+        self.empty_keypoints = " ".join(["0 0 0"] * keypoints)
+
+    def _coords(self, points: Iterable[tuple[float, float]] | list[list[float]]) -> str:
+        return " ".join(f"{number_text(x / self.width)} {number_text(y / self.height)}" for x, y in points)
+
+    def box(self, class_id: int, box: list[float], tool: str) -> bool:
+        """Write a box (as 4 corners in a segment file); ``False`` when it lies outside the image (dropped)."""
+        if not self.segment:
+            text = _box_text(box, self.width, self.height, self.result)
+            if text is None:
+                self.result._count(self.result.dropped, tool)
+                return False
+            self.result.lines.append(f"{class_id} {text} {self.empty_keypoints}".rstrip())
+            return True
+        x1, y1 = _clamp(box[0], self.width), _clamp(box[1], self.height)
+        x2, y2 = _clamp(box[0] + box[2], self.width), _clamp(box[1] + box[3], self.height)
+        moved = [x1, y1, x2, y2] != [box[0], box[1], box[0] + box[2], box[1] + box[3]]
+        if moved and (x2 <= x1 or y2 <= y1) and box[2] > 0 and box[3] > 0:
+            self.result._count(self.result.dropped, tool)
+            return False
+        self.result.clipped += moved
+        self.result.lines.append(f"{class_id} {self._coords(((x1, y1), (x2, y1), (x2, y2), (x1, y2)))}")
+        return True
+
+    def polygon(self, class_id: int, points: list[list[float]]) -> None:
+        """Write a polygon, clipped to the image."""
+        clamped = [[_clamp(x, self.width), _clamp(y, self.height)] for x, y in points]
+        self.result.clipped += clamped != points
+        self.result.lines.append(f"{class_id} {self._coords(clamped)}")
 
 
 def _box_text(box: list[float], width: int, height: int, result: YoloLines) -> str | None:
@@ -695,7 +716,7 @@ def read_yolo(source: str | os.PathLike[str], report: ConversionReport) -> Itera
     return generate()
 
 
-def _load_yolo_item(
+def _load_yolo_item(  # noqa: PLR0917 - bound with functools.partial
     split: str | None,
     name: str,
     image_path: Path,
