@@ -234,3 +234,40 @@ def test_folder_round_trip_keeps_boxes(data: dict) -> None:
         assert convert_dm_to_voc(root / "dm", root / "voc", one_based=False).ok
         assert convert_voc_to_dm(root / "voc", root / "back", one_based=False).ok
         assert canonical_annotations(load_item(root / "back", "train", "x")) == canonical_annotations(data)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY x "y">]><annotation>&x;</annotation>'.encode(
+            "utf-16"
+        ),
+        b'<?xml version="1.0" encoding="cp1252"?><!DOCTYPE a SYSTEM "file:///etc/passwd"><annotation/>',
+        b"\xef\xbb\xbf<!DOCTYPE a [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><annotation>&x;</annotation>",
+        b"<annotation><filename>&undefined;</filename></annotation>",
+    ],
+    ids=["utf16-dtd", "external-dtd", "bom-entity", "undefined-entity"],
+)
+def test_xml_that_could_carry_a_dtd_goes_through_defusedxml_and_is_refused(document: bytes) -> None:
+    with pytest.raises(ItemError, match="not a safe, well-formed XML document"):
+        voc_xml_to_dm(document)
+
+
+def test_plain_and_declared_latin1_documents_read_the_same() -> None:
+    body = "<annotation><filename>caf\u00e9.jpg</filename><object><name>chat</name><bndbox><xmin>1</xmin>"
+    body += "<ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox></object></annotation>"
+    utf8 = voc_xml_to_dm(body.encode())
+    latin1 = voc_xml_to_dm(b'<?xml version="1.0" encoding="ISO-8859-1"?>' + body.encode("latin-1"))
+    utf16 = voc_xml_to_dm(('<?xml version="1.0" encoding="UTF-16"?>' + body).encode("utf-16"))
+    assert utf8 == latin1 == utf16
+    assert utf8[1]["filename"] == "caf\u00e9.jpg"
+
+
+def test_a_strict_stop_leaves_the_target_empty(tmp_path: Path) -> None:
+    make_dm_dataset(
+        tmp_path / "dm",
+        {None: {"a": [("bounding_box", "cat", [0, 0, 2, 2])], "b": [("bounding_box", "x", [0, 0, -1, 1])]}},
+    )
+    with pytest.raises(ItemError):
+        convert_dm_to_voc(tmp_path / "dm", tmp_path / "voc", strict=True)
+    assert list((tmp_path / "voc").iterdir()) == []

@@ -140,7 +140,7 @@ class CocoCategories:
                 positions of those names.
 
         Example:
-            >>> c = CocoCategories()
+            >>> c = CocoCategories(["p"])
             >>> c.declare_keypoints("p", ["b", "a"], [[1, 2]])
             >>> c.keypoint_index("p", "a"), c.to_coco()[0]["skeleton"]
             (1, [[1, 2]])

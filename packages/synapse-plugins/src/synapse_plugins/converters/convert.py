@@ -11,7 +11,7 @@ Example:
     >>> _ = convert_dataset(root / "dm", root / "coco", source_format="dm", target_format="coco")
     >>> report = convert_dataset(root / "coco", root / "yolo", source_format="coco", target_format="yolo")
     >>> report.converted, (root / "yolo" / "labels" / "train" / "a.txt").read_text()
-    (1, '0 0.25 0.25 0.5 0.5\\n')
+    (1, '0 0.25 0.25 0.5 0.5\n')
 """
 
 from __future__ import annotations

@@ -134,13 +134,14 @@ def safe_member(root: Path, name: str) -> Path:
 
 
 def place_image(source: Path, target: Path, mode: ImageMode, *, durable: bool = True) -> None:
-    """Put the image ``source`` at ``target`` by copying or linking it, atomically.
+    """Put the image ``source`` at ``target`` atomically (a temp name, then a rename), creating the folder.
+
+    The placing itself is [`place_new`][synapse_plugins.converters.files.place_new]'s, done on the temp name.
 
     Args:
         source: The existing image.
-        target: Where it goes; the folder is created.
-        mode: ``copy``, ``link`` (hard link, copy when the file systems differ), ``symlink`` (absolute link) or
-            ``none`` (do nothing).
+        target: Where it goes (an existing file is replaced).
+        mode: ``copy``, ``link``, ``symlink`` or ``none`` (do nothing).
         durable: Fsync before the rename.
 
     Raises:
@@ -157,22 +158,8 @@ def place_image(source: Path, target: Path, mode: ImageMode, *, durable: bool = 
     if mode == "none":
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if mode == "symlink":
-            with atomic_path(target, durable=durable) as tmp:
-                os.symlink(source.resolve(), tmp)
-            return
-        if mode == "link":
-            try:
-                with atomic_path(target, durable=durable) as tmp:
-                    os.link(source, tmp)
-                return
-            except OSError:
-                pass  # another file system or no hard links there: copy instead
-        with open(source, "rb") as src, atomic_write(target, durable=durable) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    except OSError as exc:
-        raise ItemError(source.name, f"cannot place image: {exc.strerror or exc}") from exc
+    with atomic_path(target, durable=durable) as tmp:
+        place_new(source, tmp, mode)
 
 
 class BackgroundWriter:
@@ -337,11 +324,11 @@ def place_new(source: Path, target: Path, mode: ImageMode) -> None:
 
     Example:
         >>> import pathlib, tempfile
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (folder / "a.jpg").write_bytes(b"img")
-        >>> place_new(folder / "a.jpg", folder / "out" / "a.jpg", "link")
-        >>> (folder / "out" / "a.jpg").read_bytes()
-        b'img'
+        >>> staged = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (staged / "src.png").write_bytes(b"png")
+        >>> place_new(staged / "src.png", staged / "images" / "b.png", "link")
+        >>> (staged / "images" / "b.png").stat().st_nlink
+        2
     """
     if mode == "none":
         return
