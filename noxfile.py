@@ -214,6 +214,9 @@ def bench(session: nox.Session) -> None:
     _install_workspace(session, list(PACKAGES["plugins"][1]))
     _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
     _install(session, *nox.project.dependency_groups(PYPROJECT, "bench"))
+    # The converters benchmark compares every format pair with datumaro too. It is installed here only, outside the
+    # lock: its pins (numpy < 2.5, opencv, pandas, pyarrow) would otherwise reach every workspace environment.
+    session.install("datumaro>=1.13")
     session.run("python", "tools/run_benchmarks.py", *session.posargs)
 
 

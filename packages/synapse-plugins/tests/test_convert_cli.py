@@ -50,10 +50,10 @@ def test_unsupported_pairs_and_misplaced_options_are_usage_errors(tmp_path: Path
     make_dm_dataset(tmp_path / "dm", {None: {"a": []}})
     runner = CliRunner()
     result = runner.invoke(
-        cli, ["convert", "--from", "coco", "--to", "yolo", str(tmp_path / "dm"), str(tmp_path / "o")]
+        cli, ["convert", "--from", "dm-v1", "--to", "yolo", str(tmp_path / "dm"), str(tmp_path / "o")]
     )
     assert result.exit_code == 2
-    assert "cannot convert coco to yolo" in result.output
+    assert "cannot convert dm-v1 to yolo" in result.output
     result = runner.invoke(cli, ["convert", "--from", "dm", "--to", "voc", "--classes", "a", str(tmp_path / "dm"), "o"])
     assert result.exit_code == 2
     assert "--classes applies to --to coco and --to yolo only" in result.output

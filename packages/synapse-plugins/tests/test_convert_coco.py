@@ -14,12 +14,13 @@ from synapse_plugins.converters import (
     CocoCategories,
     ConversionError,
     ItemError,
+    LayoutError,
     coco_item_to_dm,
     convert_coco_to_dm,
     convert_dm_to_coco,
     dm_to_coco_item,
 )
-from synapse_plugins.converters.testing import canonical_annotations, make_dm_dataset
+from synapse_plugins.converters.testing import canonical_annotations, make_dm_dataset, png_bytes
 
 # pycocotools 2.0 decodes masks with numpy 1 array semantics; numpy 2 warns about it inside pycocotools.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -308,3 +309,164 @@ def test_folder_round_trip_matches_item_round_trip(data: dict) -> None:
         assert convert_dm_to_coco(root / "dm", root / "coco").ok
         assert convert_coco_to_dm(root / "coco", root / "back").ok
         assert canonical_annotations(load_item(root / "back", "train", "item")) == canonical_annotations(data)
+
+
+# --- regressions: nothing lost or merged silently -----------------------------------------------------------------
+
+
+def write_coco(root: Path, content: dict, images: dict[str, tuple[int, int]], split: str = "train") -> Path:
+    (root / "annotations").mkdir(parents=True, exist_ok=True)
+    for name, (width, height) in images.items():
+        path = root / "images" / split / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png_bytes(width, height))
+    path = root / "annotations" / f"instances_{split}.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    return path
+
+
+def image(image_id: int, name: str, width: int = 8, height: int = 6) -> dict:
+    return {"id": image_id, "file_name": name, "width": width, "height": height}
+
+
+def box(ann_id: int, image_id: int, category_id: object = 1, bbox: object = (1, 1, 2, 2)) -> dict:
+    coords = list(bbox) if isinstance(bbox, tuple) else bbox
+    return {"id": ann_id, "image_id": image_id, "category_id": category_id, "bbox": coords,
+            "area": 4, "segmentation": [], "iscrowd": 0}  # fmt: skip
+
+
+CATS = [{"id": 1, "name": "cat"}]
+
+
+def test_a_crowd_mask_stays_a_crowd_through_dm(tmp_path: Path) -> None:
+    crowd = {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 1, "area": 3, "bbox": [0, 0, 1, 3],
+             "segmentation": {"size": [6, 8], "counts": [0, 3, 45]}}  # fmt: skip
+    write_coco(tmp_path / "coco", {"images": [image(1, "a.png")], "annotations": [crowd], "categories": CATS},
+               {"a.png": (8, 6)})  # fmt: skip
+    assert convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm").ok
+    assert convert_dm_to_coco(tmp_path / "dm", tmp_path / "back").ok
+    coco = COCO(str(tmp_path / "back" / "annotations" / "instances_train.json"))
+    (ann,) = coco.loadAnns(coco.getAnnIds())
+    assert ann["iscrowd"] == 1
+    assert "attributes" not in ann
+    assert coco.annToMask(ann).sum() == 3
+
+
+def test_an_annotation_of_no_image_is_a_failure_and_strict_stops(tmp_path: Path) -> None:
+    content = {"images": [image(1, "a.png")], "annotations": [box(1, 1), box(2, 99), box(3, [1])], "categories": CATS}
+    write_coco(tmp_path / "coco", content, {"a.png": (8, 6)})
+    report = convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm")
+    assert report.converted == 1
+    failures = {f.path: f.reason for f in report.failures}
+    assert failures == {
+        "annotations/instances_train.json#annotation 2": "annotation names image id 99, which no image has",
+        "annotations/instances_train.json#annotation 3": "annotation names image id [1], which no image has",
+    }
+    with pytest.raises(ItemError, match="no image has"):
+        convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm2", strict=True)
+
+
+def test_two_images_with_one_stem_in_two_folders_stay_two_items(tmp_path: Path) -> None:
+    anns = [box(1, 1, bbox=(1, 1, 2, 2)), box(2, 2, bbox=(3, 3, 1, 1))]
+    content = {"images": [image(1, "a/x.png"), image(2, "b/x.png")], "annotations": anns, "categories": CATS}
+    write_coco(tmp_path / "coco", content, {"a/x.png": (8, 6), "b/x.png": (8, 6)})
+    report = convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm")
+    assert (report.converted, report.failures) == (2, [])
+    assert load_item(tmp_path / "dm", "train", "a/x")["images"][0]["bounding_box"][0]["data"] == [1, 1, 2, 2]
+    assert load_item(tmp_path / "dm", "train", "b/x")["images"][0]["bounding_box"][0]["data"] == [3, 3, 1, 1]
+    assert convert_dm_to_coco(tmp_path / "dm", tmp_path / "back").converted == 2
+    coco = COCO(str(tmp_path / "back" / "annotations" / "instances_train.json"))
+    by_name = {i["file_name"]: coco.loadAnns(coco.getAnnIds(imgIds=[i["id"]])) for i in coco.loadImgs(coco.getImgIds())}
+    assert {n: [a["bbox"] for a in anns] for n, anns in by_name.items()} == {
+        "a/x.png": [[1, 1, 2, 2]],
+        "b/x.png": [[3, 3, 1, 1]],
+    }
+    assert (tmp_path / "back" / "images" / "train" / "b" / "x.png").is_file()
+
+
+def test_keypoint_names_order_skeleton_and_outline_survive_every_trip(tmp_path: Path) -> None:
+    categories = [{"id": 1, "name": "person", "keypoints": ["head", "hand", "foot"], "skeleton": [[1, 2], [2, 3]]}]
+    only_foot = {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "area": 6, "bbox": [0, 0, 4, 4],
+                 "segmentation": [[0, 0, 4, 0, 4, 3]], "keypoints": [0, 0, 0, 0, 0, 0, 3, 3, 2],
+                 "num_keypoints": 1}  # fmt: skip
+    write_coco(tmp_path / "coco", {"images": [image(1, "a.png")], "annotations": [only_foot], "categories": categories},
+               {"a.png": (8, 6)})  # fmt: skip
+    assert convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm").ok
+    assert convert_dm_to_coco(tmp_path / "dm", tmp_path / "back").ok
+    coco = COCO(str(tmp_path / "back" / "annotations" / "instances_train.json"))
+    (category,) = coco.loadCats(coco.getCatIds())
+    assert category["keypoints"] == ["head", "hand", "foot"]
+    assert category["skeleton"] == [[1, 2], [2, 3]]
+    (ann,) = coco.loadAnns(coco.getAnnIds())  # one annotation: the polygon travels with its keypoints
+    assert ann["keypoints"] == [0, 0, 0, 0, 0, 0, 3, 3, 2]
+    assert ann["segmentation"] == [[0, 0, 4, 0, 4, 3]]
+    assert ann["bbox"] == [0, 0, 4, 4]
+    assert coco.annToMask(ann).sum() > 0
+
+
+def test_one_bad_annotation_fails_its_image_and_the_others_convert(tmp_path: Path) -> None:
+    content = {
+        "images": [image(1, "good.png"), image(2, "list_id.png"), image(3, "huge.png"), image(4, "bomb.png", 4, 4)],
+        "annotations": [
+            box(1, 1),
+            box(2, 2, category_id=[1]),
+            box(3, 3, bbox=[10**400, 1, 2, 2]),
+            {
+                "id": 4,
+                "image_id": 4,
+                "category_id": 1,
+                "iscrowd": 1,
+                "bbox": [0, 0, 1, 1],
+                "segmentation": {"size": [6000, 6000], "counts": [36_000_000]},
+            },
+        ],
+        "categories": CATS,
+    }
+    write_coco(tmp_path / "coco", content, {"good.png": (8, 6), "list_id.png": (8, 6), "huge.png": (8, 6),
+                                            "bomb.png": (4, 4)})  # fmt: skip
+    report = convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm")
+    assert report.converted == 1
+    failures = {f.path.rsplit("#", 1)[1]: f.reason for f in report.failures}
+    assert set(failures) == {"list_id.png", "huge.png", "bomb.png"}
+    assert "unknown category [1]" in failures["list_id.png"]
+    assert "finite numbers" in failures["huge.png"]
+    assert "RLE size [6000, 6000] is not the image's 4x4" in failures["bomb.png"]
+
+
+def test_deeply_nested_json_fails_that_file_only(tmp_path: Path) -> None:
+    make_dm_dataset(tmp_path / "dm", {None: {"good": [("bounding_box", "cat", [0, 0, 1, 1])], "deep": []}})
+    (tmp_path / "dm" / "json" / "deep.json").write_text('{"images": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    report = convert_dm_to_coco(tmp_path / "dm", tmp_path / "coco")
+    assert report.converted == 1
+    assert [f.path for f in report.failures] == ["json/deep.json"]
+    write_coco(
+        tmp_path / "c2", {"images": [image(1, "a.png")], "annotations": [], "categories": CATS}, {"a.png": (8, 6)}
+    )
+    (tmp_path / "c2" / "annotations" / "instances_val.json").write_text("[" * 100_000 + "]" * 100_000)
+    report = convert_coco_to_dm(tmp_path / "c2", tmp_path / "dm2")
+    assert report.converted == 1
+    assert [(f.path, f.reason[:14]) for f in report.failures] == [("annotations/instances_val.json", "not valid JSON")]
+
+
+def test_two_categories_with_one_id_fail_their_file(tmp_path: Path) -> None:
+    categories = [{"id": 1, "name": "cat"}, {"id": 1, "name": "dog"}]
+    write_coco(tmp_path / "coco", {"images": [image(1, "a.png")], "annotations": [box(1, 1)], "categories": categories},
+               {"a.png": (8, 6)})  # fmt: skip
+    report = convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm")
+    assert report.converted == 0
+    assert [str(f) for f in report.failures] == [
+        "annotations/instances_train.json: category id 1 appears twice (would relabel one class as another)"
+    ]
+    with pytest.raises(ItemError, match="appears twice"):
+        convert_coco_to_dm(tmp_path / "coco", tmp_path / "dm2", strict=True)
+
+
+@pytest.mark.parametrize("name", ["instances_...json", "instances_..json"])
+def test_an_annotation_file_whose_split_climbs_out_is_refused(tmp_path: Path, name: str) -> None:
+    content = {"images": [image(1, "a.png")], "annotations": [box(1, 1)], "categories": CATS}
+    path = write_coco(tmp_path / "src" / "coco", content, {"a.png": (8, 6)})
+    path.rename(path.with_name(name))
+    with pytest.raises(LayoutError, match="split name"):
+        convert_coco_to_dm(tmp_path / "src" / "coco", tmp_path / "out" / "dm")
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in (tmp_path / "src").iterdir()) == ["coco"]

@@ -11,10 +11,13 @@ import yaml
 from globox import AnnotationSet
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synapse_testkit.ultralytics_labels import read_labels
 
 from synapse_plugins.converters import (
     ClassIndex,
+    ConversionError,
     ItemError,
+    LayoutError,
     convert_coco_to_dm,
     convert_dm_to_yolo,
     convert_yolo_to_dm,
@@ -121,8 +124,138 @@ def test_detection_labels_match_globox_on_the_same_input(tmp_path: Path) -> None
 
 def test_polygons_become_segmentation_lines() -> None:
     data = {"images": [{"polygon": [{"classification": "road", "data": [[0, 0], [32, 0], [32, 24], [0, 24]]}]}]}
-    result = dm_to_yolo_lines(data, width=64, height=48, classes=ClassIndex())
+    result = dm_to_yolo_lines(data, width=64, height=48, classes=ClassIndex(), task="segment")
     assert result.lines == ["0 0 0 0.5 0 0.5 0.5 0 0.5"]
+    assert result.adjusted == {}
+
+
+MIXED = {
+    "images": [
+        {
+            "bounding_box": [
+                {"classification": "car", "data": [8, 8, 16, 12]},
+                {"classification": "car", "data": [40, 4, 10, 20]},
+            ],
+            "polygon": [{"classification": "road", "data": [[0, 30], [32, 30], [16, 46]]}],
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize("task", ["detect", "segment"])
+def test_a_label_file_holds_one_kind_and_ultralytics_reads_every_box_right(tmp_path: Path, task: str) -> None:
+    make_dm_dataset(tmp_path / "dm", {"train": {"a": MIXED}}, size=(64, 48))
+    report = convert_dm_to_yolo(tmp_path / "dm", tmp_path / "yolo", task=task)
+    assert report.ok
+    text = (tmp_path / "yolo" / "labels" / "train" / "a.txt").read_text()
+    lengths = {len(line.split()) for line in text.splitlines()}
+    labels = read_labels(text)
+    boxes = sorted(labels.boxes)
+    if task == "detect":
+        assert lengths == {5}
+        assert labels.segments is None
+        assert report.adjusted == {"polygon_as_box": 1}
+    else:
+        assert min(lengths) > 6
+        assert labels.segments is not None
+        assert report.adjusted == {"box_as_polygon": 2}
+    # whatever the kind, the boxes a trainer derives are the DM boxes and the polygon's extent
+    expected = sorted([(0, 16 / 64, 14 / 48, 16 / 64, 12 / 48), (0, 45 / 64, 14 / 48, 10 / 64, 20 / 48),
+                       (1, 16 / 64, 38 / 48, 32 / 64, 16 / 48)])  # fmt: skip
+    for got, want in zip(boxes, expected, strict=True):
+        assert got[0] == want[0]
+        assert got[1:] == pytest.approx(want[1:], abs=1e-9)
+
+
+def test_the_task_is_checked_and_masks_become_boxes_in_a_detect_dataset() -> None:
+    with pytest.raises(ConversionError, match="detect' or 'segment"):
+        dm_to_yolo_lines(MIXED, width=64, height=48, classes=ClassIndex(), task="pose")  # type: ignore[arg-type]
+    data = {"images": [{"segmentation": [{"classification": "sky", "data": [0, 1, 64, 65]}]}]}
+    result = dm_to_yolo_lines(data, width=64, height=48, classes=ClassIndex())
+    assert result.lines == ["0 0.015625 0.0208333333 0.03125 0.0416666667"]
+    assert result.adjusted == {"mask_as_box": 1}
+    segment = dm_to_yolo_lines(data, width=64, height=48, classes=ClassIndex(), task="segment")
+    assert (segment.lines, segment.dropped) == ([], {"segmentation": 1})
+
+
+def make_yolo(root: Path, config: str | bytes, labels: dict[str, bytes]) -> None:
+    (root / "images" / "train").mkdir(parents=True)
+    (root / "labels" / "train").mkdir(parents=True)
+    (root / "dataset.yaml").write_bytes(config.encode() if isinstance(config, str) else config)
+    for name, text in labels.items():
+        (root / "images" / "train" / f"{name}.png").write_bytes(png_bytes(8, 8))
+        (root / "labels" / "train" / f"{name}.txt").write_bytes(text)
+
+
+def test_bad_label_files_fail_alone_in_a_lenient_run(tmp_path: Path) -> None:
+    make_yolo(tmp_path / "yolo", "names: [a, b]\n", {
+        "good": b"1 0.5 0.5 0.2 0.2\n",
+        "unicode_digit": "\u00b2 0.5 0.5 0.2 0.2\n".encode(),
+        "arabic_digit": "0 \u0660.5 0.5 0.2 0.2\n".encode(),
+        "latin1": b"0 0.5 0.5 0.2 0.2 # caf\xe9\n",
+        "huge": b"0 1e400 0.5 0.2 0.2\n",
+    })  # fmt: skip
+    report = convert_yolo_to_dm(tmp_path / "yolo", tmp_path / "dm")
+    assert report.converted == 1
+    failures = {f.path.rsplit("/", 1)[1]: f.reason for f in report.failures}
+    assert set(failures) == {"unicode_digit.png", "arabic_digit.png", "latin1.png", "huge.png"}
+    assert "not a non-negative integer" in failures["unicode_digit.png"]
+    assert "ASCII digits" in failures["arabic_digit.png"]
+    assert "not UTF-8" in failures["latin1.png"]
+    assert "not a finite number" in failures["huge.png"]
+    with pytest.raises(ItemError):
+        convert_yolo_to_dm(tmp_path / "yolo", tmp_path / "dm2", strict=True)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("names: {0: a, x: b}\n", "not a non-negative integer"),
+        ("names: [[a, b], c]\n", "class names must be strings"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "names: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+            "class names must be strings",
+        ),
+        ("names: [a]\nkpt_shape: [10000000, 3]\n", "kpt_shape must be"),
+        ("names: [a]\nkpt_shape: [3, 7]\n", "kpt_shape must be"),
+        ("names: 5\n", "no 'names'"),
+        (b"names: [caf\xe9]\n", "not UTF-8"),
+        ("[" * 5000 + "]" * 5000, "not valid YAML"),
+    ],
+)
+def test_a_bad_dataset_yaml_is_a_layout_error_before_anything_is_allocated(
+    tmp_path: Path, config: str | bytes, message: str
+) -> None:
+    make_yolo(tmp_path / "yolo", config, {"a": b""})
+    with pytest.raises(LayoutError, match=message):
+        convert_yolo_to_dm(tmp_path / "yolo", tmp_path / "dm")
+    assert not (tmp_path / "dm").exists()
+
+
+def test_a_darknet_folder_or_split_that_climbs_out_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "yolo"
+    (root / "obj_.._data").mkdir(parents=True)
+    (root / "obj.names").write_text("a\n")
+    (root / "obj_.._data" / "x.png").write_bytes(png_bytes(8, 8))
+    (root / "obj_.._data" / "x.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    with pytest.raises(LayoutError, match="split name"):
+        convert_yolo_to_dm(root, tmp_path / "out" / "dm")
+    assert not (tmp_path / "out").exists()
+
+
+def test_images_in_sub_folders_keep_their_folder_as_their_identity(tmp_path: Path) -> None:
+    make_yolo(tmp_path / "yolo", "names: [a]\n", {})
+    for folder, line in (("x", b"0 0.5 0.5 0.5 0.5\n"), ("y", b"0 0.25 0.25 0.5 0.5\n")):
+        (tmp_path / "yolo" / "images" / "train" / folder).mkdir()
+        (tmp_path / "yolo" / "labels" / "train" / folder).mkdir()
+        (tmp_path / "yolo" / "images" / "train" / folder / "same.png").write_bytes(png_bytes(8, 8))
+        (tmp_path / "yolo" / "labels" / "train" / folder / "same.txt").write_bytes(line)
+    report = convert_yolo_to_dm(tmp_path / "yolo", tmp_path / "dm")
+    assert report.converted == 2
+    assert load_item(tmp_path / "dm", "train", "x/same")["images"][0]["bounding_box"][0]["data"] == [2, 2, 4, 4]
+    assert load_item(tmp_path / "dm", "train", "y/same")["images"][0]["bounding_box"][0]["data"] == [0, 0, 4, 4]
 
 
 def test_pose_lines_follow_the_given_keypoint_order_and_round_trip(tmp_path: Path) -> None:
@@ -231,15 +364,36 @@ def boxes_and_polygons(draw: st.DrawFn) -> dict:
     return {"images": [tools]}
 
 
-@given(boxes_and_polygons())
-def test_dm_to_yolo_to_dm_keeps_boxes_and_polygons(data: dict) -> None:
+def as_one_kind(data: dict, task: str) -> dict:
+    """The item as a YOLO dataset of ``task`` holds it: polygons as their extent, or boxes as their 4 corners."""
+    tools = data["images"][0]
+    boxes, polygons = list(tools.get("bounding_box", [])), list(tools.get("polygon", []))
+    if task == "detect":
+        for p in polygons:
+            xs, ys = [q[0] for q in p["data"]], [q[1] for q in p["data"]]
+            boxes.append({"classification": p["classification"],
+                          "data": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]})  # fmt: skip
+        return {"images": [{"bounding_box": boxes}]}
+    for b in boxes:
+        x, y, w, h = b["data"]
+        polygons.append(
+            {"classification": b["classification"], "data": [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]}
+        )
+    return {"images": [{"polygon": polygons}]}
+
+
+@pytest.mark.parametrize("task", ["detect", "segment"])
+@given(data=boxes_and_polygons())
+def test_dm_to_yolo_to_dm_keeps_every_shape_in_the_datasets_kind(task: str, data: dict) -> None:
     classes = ClassIndex()
-    result = dm_to_yolo_lines(data, width=WIDTH, height=HEIGHT, classes=classes)
+    result = dm_to_yolo_lines(data, width=WIDTH, height=HEIGHT, classes=classes, task=task)  # type: ignore[arg-type]
     assert result.clipped == 0
     assert result.dropped == {}
+    text = "".join(f"{line}\n" for line in result.lines)
+    assert len(read_labels(text).boxes) <= len(result.lines)  # Ultralytics reads the file without an error
     back = yolo_lines_to_dm(result.lines, width=WIDTH, height=HEIGHT, class_names=classes.names)
     # 10 decimals of a relative coordinate leave well under 1e-5 pixel of error
-    assert canonical_annotations(back, digits=4) == canonical_annotations(data, digits=4)
+    assert canonical_annotations(back, digits=4) == canonical_annotations(as_one_kind(data, task), digits=4)
 
 
 @settings(max_examples=20)
@@ -248,7 +402,7 @@ def test_folder_round_trip_keeps_boxes_and_polygons(data: dict) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         make_dm_dataset(root / "dm", {"valid": {"item": data}}, size=(WIDTH, HEIGHT))
-        assert convert_dm_to_yolo(root / "dm", root / "yolo").ok
+        assert convert_dm_to_yolo(root / "dm", root / "yolo", task="segment").ok
         assert convert_yolo_to_dm(root / "yolo", root / "back").ok
         back = load_item(root / "back", "valid", "item")
-        assert canonical_annotations(back, digits=4) == canonical_annotations(data, digits=4)
+        assert canonical_annotations(back, digits=4) == canonical_annotations(as_one_kind(data, "segment"), digits=4)

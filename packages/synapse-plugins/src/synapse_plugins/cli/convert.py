@@ -22,14 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["convert"]
 
 
-_FORMATS = ("dm", "coco", "voc", "yolo", "dm-v1", "dm-v2")
-_PAIRS = {
-    ("dm", "coco"),
-    ("dm", "voc"),
-    ("dm", "yolo"),
-    ("coco", "dm"),
-    ("voc", "dm"),
-    ("yolo", "dm"),
+_DATASET_FORMATS = ("dm", "coco", "voc", "yolo")
+_FORMATS = (*_DATASET_FORMATS, "dm-v1", "dm-v2")
+_PAIRS = {(a, b) for a in _DATASET_FORMATS for b in _DATASET_FORMATS if a != b} | {
     ("dm-v1", "dm-v2"),
     ("dm-v2", "dm-v1"),
 }
@@ -48,17 +43,9 @@ def _class_list(classes: str | None, classes_file: Path | None) -> list[str] | N
 def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: dict[str, Any]) -> ConversionReport:
     from .. import converters
 
-    functions = {
-        ("dm", "coco"): converters.convert_dm_to_coco,
-        ("dm", "voc"): converters.convert_dm_to_voc,
-        ("dm", "yolo"): converters.convert_dm_to_yolo,
-        ("coco", "dm"): converters.convert_coco_to_dm,
-        ("voc", "dm"): converters.convert_voc_to_dm,
-        ("yolo", "dm"): converters.convert_yolo_to_dm,
-    }
-    if pair in functions:
-        report: ConversionReport = functions[pair](source, target, **options)
-        return report
+    if pair[0] in _DATASET_FORMATS:
+        return converters.convert_dataset(source, target, source_format=pair[0], target_format=pair[1], **options)  # type: ignore[arg-type]
+    options = {k: v for k, v in options.items() if k in ("image_mode", "strict", "progress")}
     return converters.convert_schema_folder(source, target, to="v2" if pair[1] == "dm-v2" else "v1", **options)
 
 
@@ -73,7 +60,21 @@ def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="File with one class name per line, in index order.",
 )
-@click.option("--keypoints", help="Comma-separated pose keypoint names (DM -> YOLO pose labels).")
+@click.option("--keypoints", help="Comma-separated pose keypoint names (--to yolo: pose labels).")
+@click.option(
+    "--yolo-task",
+    type=click.Choice(["detect", "segment"]),
+    default="detect",
+    show_default=True,
+    help="--to yolo: every label line a box (polygons become their bounding box) or a polygon (a box: 4 corners).",
+)
+@click.option(
+    "--voc-boxes",
+    type=click.Choice(["one-based", "unshifted"]),
+    default="one-based",
+    show_default=True,
+    help="Pascal VOC boxes in the devkit's 1-based inclusive pixels, or as xmin = x, xmax = x + w.",
+)
 @click.option(
     "--image-mode",
     type=click.Choice(["copy", "link", "symlink", "none"]),
@@ -91,18 +92,22 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
     classes: str | None,
     classes_file: Path | None,
     keypoints: str | None,
+    yolo_task: str,
+    voc_boxes: str,
     image_mode: str,
     strict: bool,
     quiet: bool,
 ) -> None:
     """Convert the dataset SOURCE into a new folder TARGET.
 
-    Pairs: dm -> coco|voc|yolo, coco|voc|yolo -> dm, dm-v1 <-> dm-v2. Bad items are listed with the reason and the
-    others are converted; the exit status is 1 when any item failed, 2 when nothing could run.
+    Pairs: any two of dm, coco, voc, yolo (converted in one pass, no DM folder in between), and dm-v1 <-> dm-v2.
+    Bad items are listed with the reason and the others are converted; the exit status is 1 when any item failed,
+    2 when nothing could run.
 
     \b
     Examples:
       synapse convert --from dm --to coco ./dm_dataset ./coco_dataset
+      synapse convert --from coco --to yolo --yolo-task segment ./coco_dataset ./yolo_dataset
       synapse convert --from dm --to yolo --classes cat,dog ./dm_dataset ./yolo_dataset
       synapse convert --from dm-v1 --to dm-v2 ./v1_json ./v2_json
     """  # noqa: D301 - click reads the \b marker to keep the examples unwrapped
@@ -123,7 +128,13 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
         if not quiet and done % 1000 == 0:
             click.echo(f"{done} items...", err=True)
 
-    options: dict[str, Any] = {"image_mode": image_mode, "strict": strict, "progress": progress}
+    options: dict[str, Any] = {
+        "image_mode": image_mode,
+        "strict": strict,
+        "progress": progress,
+        "yolo_task": yolo_task,
+        "voc_one_based": voc_boxes == "one-based",
+    }
     if class_names is not None:
         options["classes"] = class_names
     if keypoint_names is not None:
@@ -140,6 +151,8 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
         summary += f", {len(report.failures)} failed"
     if report.dropped:
         summary += "; not representable: " + ", ".join(f"{k} {v}" for k, v in sorted(report.dropped.items()))
+    if report.adjusted:
+        summary += "; written in another form: " + ", ".join(f"{k} {v}" for k, v in sorted(report.adjusted.items()))
     click.echo(summary)
     if report.classes and not quiet:
         click.echo("classes: " + ", ".join(f"{i}={name}" for i, name in enumerate(report.classes)))

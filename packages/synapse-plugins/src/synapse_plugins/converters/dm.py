@@ -26,13 +26,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .errors import ConversionError, ItemError, LayoutError
-from .files import ImageMode, place_image, write_json
+from .files import ImageMode, place_image, safe_member, write_json
 from .report import ConversionReport, ProgressCallback
 
 __all__ = [
@@ -51,11 +52,15 @@ __all__ = [
     "require_dir",
     "split_from_external",
     "split_to_external",
+    "walk_files",
     "write_dm_item",
 ]
 
 #: Split folder names of a DM dataset, in the order they are walked.
 DM_SPLITS = ("train", "valid", "test")
+
+# A split name taken from a source dataset becomes a folder name in the target: one plain path component.
+_SAFE_SPLIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,8 @@ class DMItem:
 
     Attributes:
         split: ``train``, ``valid``, ``test``, or ``None`` for an unsplit dataset.
-        name: The item's stem (file name without suffix).
+        name: The item's path below ``json/`` without the suffix (``a/x`` for ``json/a/x.json``): items in
+            sub-folders keep their folder, so ``a/x`` and ``b/x`` stay two items.
         json_path: Its annotation file.
         image_path: Its image, or ``None`` when ``original_files`` has no file with that stem.
         label: The annotation file relative to the dataset root, for reports.
@@ -109,6 +115,9 @@ def split_from_external(name: str) -> str | None:
     Returns:
         The DM split, or ``None`` for the unsplit ``default``.
 
+    Raises:
+        LayoutError: The name could leave the target folder (``..``, ``/``) or is not a plain name.
+
     Example:
         >>> split_from_external("val"), split_from_external("default"), split_from_external("test")
         ('valid', None, 'test')
@@ -117,27 +126,58 @@ def split_from_external(name: str) -> str | None:
         return "valid"
     if name in ("default", ""):
         return None
+    if not _SAFE_SPLIT.fullmatch(name) or set(name) == {"."}:
+        raise LayoutError(name, "split name must be letters, digits, '.', '_' or '-' and not a path")
     return name
+
+
+def walk_files(folder: Path) -> list[str]:
+    """Return the relative ``/``-separated paths of the files under ``folder``, sorted; hidden names are skipped.
+
+    Args:
+        folder: The folder (missing: no files).
+
+    Returns:
+        The paths.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> (root / "a").mkdir()
+        >>> _ = (root / "a" / "x.png").write_bytes(b"")
+        >>> walk_files(root)
+        ['a/x.png']
+    """
+    found: list[str] = []
+    if not folder.is_dir():
+        return found
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        prefix = os.path.relpath(current, folder).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found += [prefix + f for f in files if not f.startswith(".")]
+    found.sort()
+    return found
 
 
 def _images_by_stem(folder: Path) -> dict[str, str]:
     # One listing per split: names only (about 150 bytes per item). Probing each item's suffixes with stat calls
     # instead holds nothing but measured several times slower on busy file systems.
     found: dict[str, str] = {}
-    if folder.is_dir():
-        for name in sorted(os.listdir(folder)):
-            stem, dot, _ = name.rpartition(".")
-            if dot and not name.startswith(".") and stem not in found:
-                found[stem] = name
+    for name in walk_files(folder):
+        stem, dot, _ = name.rpartition(".")
+        if dot and "/" not in name[len(stem) :] and stem not in found:
+            found[stem] = name
     return found
 
 
 def iter_dm_items(root: str | os.PathLike[str]) -> Iterator[DMItem]:
     """Yield the items of a DM dataset in a stable order (splits ``train``, ``valid``, ``test``, then file name).
 
-    Only file names are listed up front (``json/`` sorted, so class indices given in first-met order are the same on
-    every machine, and ``original_files/``); annotation files are read by the caller one at a time. An item's image
-    is the file in ``original_files/`` with the same stem.
+    Only file names are listed up front (``json/`` and its sub-folders sorted, so class indices given in first-met
+    order are the same on every machine, and ``original_files/``); annotation files are read by the caller one at a
+    time. An item's image is the file in ``original_files/`` with the same relative path and stem
+    (``json/a/x.json`` -> ``original_files/a/x.png``).
 
     Args:
         root: The dataset folder.
@@ -165,7 +205,7 @@ def iter_dm_items(root: str | os.PathLike[str]) -> Iterator[DMItem]:
     else:
         raise LayoutError(str(root), "not a DM dataset: expected json/ or train|valid|test/json/")
     for split, base in bases:
-        names = sorted(n for n in os.listdir(base / "json") if n.endswith(".json") and not n.startswith("."))
+        names = [n for n in walk_files(base / "json") if n.endswith(".json")]
         images = _images_by_stem(base / "original_files")
         for file_name in names:
             stem = file_name[: -len(".json")]
@@ -199,8 +239,8 @@ def read_dm_item(item: DMItem) -> dict[str, Any]:
             data = json.load(file)
     except OSError as exc:
         raise ItemError(item.label, f"cannot read: {exc.strerror or exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ItemError(item.label, f"not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting too deep
+        raise ItemError(item.label, f"not valid JSON: {str(exc)[:200]}") from exc
     if not isinstance(data, dict):
         raise ItemError(item.label, "annotation file must hold a JSON object")
     image_annotations(data, item.label)  # checks the shape once, here
@@ -286,12 +326,13 @@ def annotation_attrs(ann: dict[str, Any]) -> list[dict[str, Any]]:
 
 @dataclass
 class KeypointGroup:
-    """A DM ``group`` that holds keypoints: the group, its keypoints and its bounding boxes.
+    """A DM ``group`` that holds keypoints: the group, its keypoints, its bounding boxes and its shapes.
 
     Attributes:
         group: The group annotation (its class is the instance's category).
         keypoints: The member keypoints (each one's class is the keypoint's name).
         boxes: The member bounding boxes.
+        shapes: The member polygons and masks as ``(tool, annotation)`` (the instance's outline in COCO).
 
     Example:
         >>> KeypointGroup({"classification": "person"}, [], []).boxes
@@ -301,6 +342,7 @@ class KeypointGroup:
     group: dict[str, Any]
     keypoints: list[dict[str, Any]]
     boxes: list[dict[str, Any]]
+    shapes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def keypoint_groups(tools: dict[str, list[dict[str, Any]]]) -> list[KeypointGroup]:
@@ -321,13 +363,25 @@ def keypoint_groups(tools: dict[str, list[dict[str, Any]]]) -> list[KeypointGrou
         >>> [len(g.keypoints) for g in keypoint_groups(tools)]
         [1]
     """
-    by_id = {a.get("id"): (tool, a) for tool, anns in tools.items() for a in anns if a.get("id") is not None}
+    by_id: dict[Any, tuple[str, dict[str, Any]]] = {}
+    for tool, anns in tools.items():
+        for a in anns:
+            ann_id = a.get("id")
+            if isinstance(ann_id, (str, int)) and not isinstance(ann_id, bool):
+                by_id[ann_id] = (tool, a)
     found = []
     for group in tools.get("group", []):
-        members = [by_id[m] for m in (group.get("data") or []) if isinstance(m, (str, int)) and m in by_id]
+        members_ids = group.get("data")
+        members = [
+            by_id[m]
+            for m in (members_ids if isinstance(members_ids, list) else [])
+            if isinstance(m, (str, int)) and not isinstance(m, bool) and m in by_id
+        ]
         keypoints = [a for tool, a in members if tool == "keypoint"]
         if keypoints:
-            found.append(KeypointGroup(group, keypoints, [a for tool, a in members if tool == "bounding_box"]))
+            boxes = [a for tool, a in members if tool == "bounding_box"]
+            shapes = [(tool, a) for tool, a in members if tool in ("polygon", "segmentation")]
+            found.append(KeypointGroup(group, keypoints, boxes, shapes))
     return found
 
 
@@ -428,7 +482,7 @@ def write_dm_item(
         durable: Fsync each file before its rename (a ``BackgroundWriter`` passes ``False`` and syncs once).
 
     Raises:
-        ItemError: The image cannot be placed.
+        ItemError: The image cannot be placed, or ``name`` would leave the target folder.
 
     Example:
         >>> import pathlib, tempfile
@@ -438,9 +492,10 @@ def write_dm_item(
         '{"images": []}'
     """
     base = target / split if split else target
+    json_path = safe_member(base / "json", f"{name}.json")
     if image is not None:
-        place_image(image, base / "original_files" / f"{name}{image.suffix}", image_mode, durable=durable)
-    write_json(base / "json" / f"{name}.json", data, durable=durable)
+        place_image(image, safe_member(base / "original_files", f"{name}{image.suffix}"), image_mode, durable=durable)
+    write_json(json_path, data, durable=durable)
 
 
 def _names_same_item(path: str, label: str) -> bool:
@@ -448,8 +503,24 @@ def _names_same_item(path: str, label: str) -> bool:
     return path in (label, "item") or label.endswith(path) or Path(path).stem == Path(label).stem
 
 
+def _unexpected_reason(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "data is nested too deeply"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, OSError):
+        return f"cannot read: {exc.strerror or exc}"
+    return f"malformed data ({type(exc).__name__}: {str(exc)[:200]})"
+
+
 class ItemRunner:
     """Run item conversions: count successes, record or raise failures, report progress.
+
+    The block of one item is the failure boundary: an [`ItemError`][synapse_plugins.converters.errors.ItemError], and
+    any other exception the item's data provokes (a number too large for a float, an unhashable id, text that is
+    not UTF-8, JSON nested too deeply), is that item's failure; only strict mode stops. A
+    [`ConversionError`][synapse_plugins.converters.errors.ConversionError] that is not an item error (the target
+    cannot be written) always stops.
 
     Args:
         report: Where results go.
@@ -496,6 +567,13 @@ class ItemRunner:
             yield
         except ItemError as exc:
             reason = exc.reason if _names_same_item(exc.path, label) else f"{exc.path}: {exc.reason}"
+            if self.strict:
+                raise ItemError(label, reason) from exc
+            self.report.add_failure(label, reason)
+        except ConversionError:
+            raise  # not about this item (the target cannot be written): the next items would fail the same way
+        except Exception as exc:
+            reason = _unexpected_reason(exc)
             if self.strict:
                 raise ItemError(label, reason) from exc
             self.report.add_failure(label, reason)

@@ -14,13 +14,23 @@ from typing import Any
 
 from .errors import ItemError
 
-__all__ = ["as_box", "as_point", "as_points", "number_text", "points_bbox", "polygon_area"]
+__all__ = ["MAX_COORDINATE", "as_box", "as_point", "as_points", "number_text", "points_bbox", "polygon_area"]
+
+
+#: Largest coordinate magnitude accepted (pixels): far beyond any image, small enough that arithmetic stays exact.
+MAX_COORDINATE = 1e9
 
 
 def _finite(value: Any, label: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ItemError(label, f"{what} must hold finite numbers, got {value!r}")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ItemError(label, f"{what} must hold finite numbers, got {str(value)[:40]!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer with hundreds of digits
+        number = math.inf
+    if not math.isfinite(number) or abs(number) > MAX_COORDINATE:
+        raise ItemError(label, f"{what} must hold finite numbers within +-{MAX_COORDINATE:g}, got {str(value)[:40]}")
+    return number
 
 
 def as_box(data: Any, label: str = "item") -> list[float]:

@@ -47,6 +47,9 @@ class ConversionReport:
         converted: Items written to the target.
         failures: Items skipped because they were bad, each with its file and reason.
         dropped: Annotations the target format cannot hold, counted per tool (e.g. ``{"polyline": 3}``).
+        adjusted: Annotations written in another form the target can hold, counted per change: ``polygon_as_box``
+            (a YOLO detect dataset), ``box_as_polygon`` (a YOLO segment dataset), ``clipped`` (to the image, YOLO),
+            ``rounded_to_pixels`` (Pascal VOC's integer pixels), ``mask_as_box`` and so on.
         classes: The class names of the target in index order (YOLO index, COCO id - 1), where the format has them.
 
     Example:
@@ -59,6 +62,7 @@ class ConversionReport:
     converted: int = 0
     failures: list[ItemFailure] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)
+    adjusted: dict[str, int] = field(default_factory=dict)
     classes: list[str] = field(default_factory=list)
 
     @property
@@ -101,3 +105,37 @@ class ConversionReport:
         """
         if count:
             self.dropped[tool] = self.dropped.get(tool, 0) + count
+
+    def adjust(self, change: str, count: int = 1) -> None:
+        """Count annotations written in another form (``polygon_as_box``, ``clipped``...).
+
+        Args:
+            change: What was changed.
+            count: How many annotations.
+
+        Example:
+            >>> report = ConversionReport()
+            >>> report.adjust("polygon_as_box", 2)
+            >>> report.adjusted
+            {'polygon_as_box': 2}
+        """
+        if count:
+            self.adjusted[change] = self.adjusted.get(change, 0) + count
+
+    def merge_counts(self, dropped: dict[str, int], adjusted: dict[str, int]) -> None:
+        """Add one item's dropped and adjusted counts.
+
+        Args:
+            dropped: Per tool.
+            adjusted: Per change.
+
+        Example:
+            >>> report = ConversionReport()
+            >>> report.merge_counts({"polyline": 1}, {"clipped": 2})
+            >>> report.dropped, report.adjusted
+            ({'polyline': 1}, {'clipped': 2})
+        """
+        for tool, count in dropped.items():
+            self.drop(tool, count)
+        for change, count in adjusted.items():
+            self.adjust(change, count)
