@@ -80,6 +80,7 @@ def upload_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def s3_url() -> Iterator[str]:
     """Moto's S3 server with the buckets the pages use (any access key is accepted)."""
     import boto3
+
     from synapse_testkit.storage_servers import moto_s3_server
 
     with moto_s3_server() as endpoint:

@@ -11,7 +11,6 @@ import yaml
 from globox import AnnotationSet
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synapse_testkit.ultralytics_labels import read_labels
 
 from synapse_plugins.converters import (
     ClassIndex,
@@ -25,6 +24,7 @@ from synapse_plugins.converters import (
     yolo_lines_to_dm,
 )
 from synapse_plugins.converters.testing import canonical_annotations, make_dm_dataset, png_bytes
+from synapse_testkit.ultralytics_labels import read_labels
 
 CORPUS = Path(__file__).parent / "data" / "datumaro" / "yolo_dataset"
 
