@@ -263,7 +263,7 @@ def sanitize_error_message(error_msg: str, context: str = "") -> str:
 
     Example:
         >>> sanitize_error_message("GET https://bob:pw@h/x?X-Amz-Signature=abc&a=1 failed")
-        'GET https://***@h/x?X-Amz-Signature=***&a=1 failed'
+        'GET https://***@h/x?X-Amz-Signature=***&a=*** failed'
     """
     text = error_msg if isinstance(error_msg, str) else str(error_msg)
     if len(text) > _REDACT_INPUT_CAP:
