@@ -1,5 +1,8 @@
 """Public test helpers: a real local Ray head for tests, demos and experiments.
 
+[`LocalRayHead`][synapse_client.ray.local.LocalRayHead] lives in ``synapse_client.ray.local`` (the embedded cluster
+that ``run_plugin`` starts on demand); it is re-exported here for tests written against the earlier path.
+
 Example:
     ```python
     from synapse_client.testing import LocalRayHead
@@ -11,6 +14,6 @@ Example:
 
 from __future__ import annotations
 
-from .ray_head import LocalRayHead, RayNotInstalledError, RayStartError, find_ray_executable
+from ..ray.local import LocalRayHead, RayNotInstalledError, RayStartError, find_ray_executable
 
 __all__ = ["LocalRayHead", "RayNotInstalledError", "RayStartError", "find_ray_executable"]
