@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import ipaddress
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -62,7 +63,9 @@ class RayAddress:
     gcs_address: str | None = None
 
 
-def resolve_address(ray_address: str | RayAddress | None, environ: Mapping[str, str] | None = None) -> RayAddress | None:
+def resolve_address(
+    ray_address: str | RayAddress | None, environ: Mapping[str, str] | None = None
+) -> RayAddress | None:
     """Read an address as Ray users write it: explicit first, else ``RAY_ADDRESS``; None when neither is set.
 
     Args:
@@ -82,8 +85,8 @@ def resolve_address(ray_address: str | RayAddress | None, environ: Mapping[str, 
     """
     if isinstance(ray_address, RayAddress):
         return ray_address
-    value = ray_address if ray_address is not None else (environ if environ is not None else os.environ).get(
-        "RAY_ADDRESS"
+    value = (
+        ray_address if ray_address is not None else (environ if environ is not None else os.environ).get("RAY_ADDRESS")
     )
     if value is None or not value.strip():
         return None
@@ -101,7 +104,7 @@ def resolve_address(ray_address: str | RayAddress | None, environ: Mapping[str, 
 
 
 _lock = threading.Lock()
-_head: LocalRayHead | None = None
+_heads: list[LocalRayHead] = []  # at most one: this process's on-demand head
 
 
 def local_head() -> LocalRayHead:
@@ -121,19 +124,18 @@ def local_head() -> LocalRayHead:
         print(head.dashboard_url)
         ```
     """
-    global _head
     from synapse_client.ray.local import LocalRayHead, RayNotInstalledError, RayStartError
 
     with _lock:
-        if _head is not None and _head.running:
-            return _head
+        if _heads and _heads[0].running:
+            return _heads[0]
         head = LocalRayHead()
         try:
             head.start()
         except (RayNotInstalledError, RayStartError) as exc:
             raise ClusterError(f"no RAY_ADDRESS and no local Ray head: {exc}") from None
         atexit.register(head.stop)
-        _head = head
+        _heads[:] = [head]
         return head
 
 
@@ -223,7 +225,7 @@ def _prefer_loopback(address: str) -> None:
 
     constants = sys.modules.get("ray._private.ray_constants")
     if constants is not None:
-        constants.ENABLE_RAY_CLUSTER = False
+        constants.ENABLE_RAY_CLUSTER = False  # type: ignore[attr-defined]
 
 
 def connect_ray(ray_address: str | RayAddress | None) -> RayAddress:
@@ -251,5 +253,5 @@ def connect_ray(ray_address: str | RayAddress | None) -> RayAddress:
     except ImportError:
         raise ClusterError("method='task' needs Ray on this machine: pip install 'synapse-plugins[ray]'") from None
     if not ray.is_initialized():
-        ray.init(address=target, log_to_driver=False, logging_level="WARNING", configure_logging=False)
+        ray.init(address=target, log_to_driver=False, logging_level=logging.WARNING, configure_logging=False)
     return replace(resolved, gcs_address=target)

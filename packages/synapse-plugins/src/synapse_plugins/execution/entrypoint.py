@@ -69,15 +69,13 @@ def _backend_logger(invocation: Invocation, credentials: Credentials) -> Any:
 def _outcome(invocation: Invocation, logger: Any, credentials: Credentials) -> RunEnded:
     from .local import execute
 
-    base = {"action": invocation.action, "job_id": invocation.job_id}
+    base: dict[str, Any] = {"action": invocation.action, "job_id": invocation.job_id}
     try:
         result = execute(invocation, logger=logger, environ=dict(credentials.env))
     except RunStoppedError as exc:
         return RunEnded(JobStatus.STOPPED, error=exc.message, **base)
     except ExecutionError as exc:
-        return RunEnded(
-            JobStatus.FAILED, error=exc.message, error_type=exc.error_type, traceback=exc.traceback, **base
-        )
+        return RunEnded(JobStatus.FAILED, error=exc.message, error_type=exc.error_type, traceback=exc.traceback, **base)
     except PluginError as exc:  # the plugin did not load or validate here (a dependency missing on the node...)
         return RunEnded(JobStatus.FAILED, error=str(exc), error_type=_qualified(type(exc)), **base)
     return RunEnded(JobStatus.SUCCEEDED, result=result, **base)
@@ -157,6 +155,10 @@ def stop_on_sigterm(action: str) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _ignore_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _print(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
@@ -184,11 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda text: _print(frame_line(marker, text)),
             write_end=lambda text: _print(end_line(marker, text)),
             max_end_bytes=MAX_RESULT_BYTES,
-            after_action=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN),
+            after_action=_ignore_sigterm,
         )
     return 0 if ended.status is JobStatus.SUCCEEDED else 1
 
 
 if __name__ == "__main__":  # pragma: no cover - run by Ray as the job's entrypoint
     sys.exit(main())
-

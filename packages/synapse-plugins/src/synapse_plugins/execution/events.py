@@ -165,7 +165,7 @@ class RunEnded:
         )
 
 
-RunEvent = Union[LogLine, LogRecord, ProgressUpdate, MetricsUpdate, StatusUpdate, RunEnded]
+RunEvent = Union[LogLine, LogRecord, ProgressUpdate, MetricsUpdate, StatusUpdate, RunEnded]  # noqa: UP007 (an alias evaluated at run time on 3.10)
 
 
 def encode_frame(seq: int, payload: dict[str, Any]) -> str:

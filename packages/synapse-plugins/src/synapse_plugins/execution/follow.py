@@ -109,9 +109,7 @@ def _echo(line: LogLine) -> None:
     sys.stderr.write(line.text + "\n")
 
 
-def drive(
-    events: Iterable[RunEvent], logger: RunLogger, *, echo: Callable[[LogLine], None] | None = _echo
-) -> RunEnded:
+def drive(events: Iterable[RunEvent], logger: RunLogger, *, echo: Callable[[LogLine], None] | None = _echo) -> RunEnded:
     """Replay a run's events into a logger as they come, and return the final event.
 
     Args:

@@ -94,9 +94,7 @@ class JobHandle:
             from .follow import _from_ray
             from .joblog import find_end
 
-            self._ended = find_end(self.client.list_job_logs(self._id), self.marker) or _from_ray(
-                self.client, self._id
-            )
+            self._ended = find_end(self.client.list_job_logs(self._id), self.marker) or _from_ray(self.client, self._id)
         return self._ended
 
     def wait(self, timeout: float | None = None) -> Any:

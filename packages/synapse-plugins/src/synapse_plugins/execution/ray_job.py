@@ -158,4 +158,3 @@ def run_job(
     from .follow import wait_following
 
     return wait_following(handle, logger, timeout)
-

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -46,7 +47,7 @@ _NAMESPACE = "synapse_runs"
 _FLUSH_INTERVAL = 0.05
 _POLL_INTERVAL = 0.05
 _KILL_AFTER = 10.0
-_remote: Any = None
+_remote: dict[str, Any] = {}  # the remote function, made once per process
 
 
 def _kv() -> Any:
@@ -186,10 +187,8 @@ class TaskHandle:
 
         ready, _ = ray.wait([self.ref], timeout=_KILL_AFTER)
         if ready:
-            try:
+            with contextlib.suppress(Exception):
                 ray.get(self.ref)
-            except Exception:  # noqa: S110 - the end frame already holds this error
-                pass
 
     def _task_done(self) -> bool:
         import ray
@@ -266,6 +265,7 @@ class TaskHandle:
             ClientTimeoutError: Not ended in time (408).
         """
         import ray
+
         from synapse_client.errors import ClientTimeoutError
 
         ready, _ = ray.wait([self.ref], timeout=timeout)
@@ -283,6 +283,7 @@ class TaskHandle:
             BadRequestError: The task has already ended (400).
         """
         import ray
+
         from synapse_client.errors import BadRequestError
 
         if self.status().is_terminal():
@@ -338,7 +339,6 @@ def submit_task(
         PluginConfigError, ActionNotFoundError, ActionLoadError, ParamsError: Before anything is sent.
         ClusterError: No cluster can be reached, or Ray is not installed here.
     """
-    global _remote
     from synapse_client.ray.packaging import build_package
 
     from .cluster import connect_ray
@@ -352,11 +352,10 @@ def submit_task(
 
     package = build_package(prepared.plugin.path, excludes)
     _upload(package)
-    if _remote is None:
-        _remote = ray.remote(task_main)
+    remote = _remote.setdefault("task_main", ray.remote(task_main)) if not _remote else _remote["task_main"]
     credentials = Credentials.gather(invocation, host=host, token=token, tenant=tenant)
     channel = uuid.uuid4().hex
-    ref = _remote.options(
+    ref = remote.options(
         runtime_env=plugin_runtime_env(prepared.plugin, package.uri, runtime_env),
         num_cpus=num_cpus,
         num_gpus=num_gpus,

@@ -71,9 +71,7 @@ class Credentials:
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def gather(
-        cls, invocation: Invocation, *, host: str | None, token: str | None, tenant: str | None
-    ) -> Credentials:
+    def gather(cls, invocation: Invocation, *, host: str | None, token: str | None, tenant: str | None) -> Credentials:
         """Collect the credentials for a run: explicit values, else ``SYNAPSE_HOST``/``_ACCESS_TOKEN``/``_TENANT``.
 
         Args:

@@ -1,4 +1,4 @@
-"""The Ray ``runtime_env`` of a plugin's runs: its packaged folder, its requirements, its plain environment.
+r"""The Ray ``runtime_env`` of a plugin's runs: its packaged folder, its requirements, its plain environment.
 
 Every Ray method builds it here: ``working_dir`` is the plugin folder's content-addressed package; the plugin's
 ``requirements.txt`` becomes ``pip`` (or ``uv``, per ``package_manager`` in ``config.yaml``) with its install options;
@@ -10,10 +10,10 @@ Example:
     >>> from synapse_plugins.actions import Plugin
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "config.yaml").write_text(
-    ...     "code: hello\\nname: Hello\\nversion: 0.1.0\\ncategory: pre_annotation\\nenv: {STAGE: dev}\\n"
-    ...     "actions:\\n  greet:\\n    entrypoint: hello:greet\\n"
+    ...     "code: hello\nname: Hello\nversion: 0.1.0\ncategory: pre_annotation\nenv: {STAGE: dev}\n"
+    ...     "actions:\n  greet:\n    entrypoint: hello:greet\n"
     ... )
-    >>> _ = (folder / "requirements.txt").write_text("# pinned\\nrequests>=2\\n")
+    >>> _ = (folder / "requirements.txt").write_text("# pinned\nrequests>=2\n")
     >>> plugin_runtime_env(Plugin.load(folder), "gcs://_ray_pkg_x.zip")
     {'working_dir': 'gcs://_ray_pkg_x.zip', 'pip': {'packages': ['requests>=2']}, 'env_vars': {'STAGE': 'dev'}}
 """
