@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from hypothesis import HealthCheck, settings
 
+from synapse_client.ray.local import LocalRayHead
+
 settings.register_profile("default", max_examples=100, deadline=None)
 settings.register_profile(
     "ci", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
@@ -69,3 +71,10 @@ def file_server() -> Iterator[FileServer]:
     server = FileServer()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def ray_head() -> Iterator[LocalRayHead]:
+    """A real Ray head on 127.0.0.1 for the whole session (started on first use, ~5 s), stopped at the end."""
+    with LocalRayHead(num_cpus=2) as head:
+        yield head

@@ -71,7 +71,7 @@ def _outcome(invocation: Invocation, logger: Any, credentials: Credentials) -> R
 
     base: dict[str, Any] = {"action": invocation.action, "job_id": invocation.job_id}
     try:
-        result = execute(invocation, logger=logger, environ=dict(credentials.env))
+        result = execute(invocation, logger=logger, environ=credentials.environ())
     except RunStoppedError as exc:
         return RunEnded(JobStatus.STOPPED, error=exc.message, **base)
     except ExecutionError as exc:

@@ -10,8 +10,9 @@ the task's runtime env; the task is never retried by Ray (an action may have sid
 **Events** travel in the cluster's internal key-value store: the worker appends batches of frames under
 ``<run id>/<n>`` every 50 ms and once more when the action ends; the caller's ``follow()`` reads them in order and
 deletes them when the run is over. **The result** is the task's return value, read with ``ray.get``: any picklable
-object, of any size, as in a local run. **Stop** is ``ray.cancel``: Ray raises ``KeyboardInterrupt`` in the action,
-the run logs its stop, ends STOPPED and flushes its events; a task that has not ended 10 seconds later is killed.
+object, of any size, as in a local run. **Stop** is a key in the same store: the worker's event thread sees it and
+signals the task's thread, the action gets ``RunStoppedError``, the run logs its stop, ends STOPPED and flushes its
+events; a task that has not ended 10 seconds later is killed with ``ray.cancel(force=True)``.
 
 Example:
     ```python
@@ -59,8 +60,9 @@ def _kv() -> Any:
 class _ChannelWriter:
     """Append frames to the run's channel in batches, from a background thread (worker side)."""
 
-    def __init__(self, channel: str) -> None:
+    def __init__(self, channel: str, on_stop: Any = None) -> None:
         self._channel = channel
+        self._on_stop = on_stop
         self._pending: list[str] = []
         self._lock = threading.Lock()
         self._batch = 0
@@ -85,6 +87,9 @@ class _ChannelWriter:
     def _loop(self) -> None:
         while not self._done.wait(_FLUSH_INTERVAL):
             self._flush()
+            if self._on_stop is not None and _kv()._internal_kv_exists(f"{self._channel}/stop", namespace=_NAMESPACE):
+                on_stop, self._on_stop = self._on_stop, None
+                on_stop()
 
     def close(self) -> None:
         self._done.set()
@@ -110,14 +115,41 @@ def task_main(invocation_json: str, credentials: dict[str, Any], channel: str) -
     from .entrypoint import run_remote
     from .runfiles import Credentials
 
-    writer = _ChannelWriter(channel)
-    try:
-        ended = run_remote(
-            Invocation.from_json(invocation_json), Credentials.from_dict(credentials), writer.write, result_in_end=False
-        )
-    finally:
-        writer.close()
+    invocation = Invocation.from_json(invocation_json)
+    with _stoppable(invocation.action) as interrupt:
+        writer = _ChannelWriter(channel, on_stop=interrupt)
+        try:
+            ended = run_remote(invocation, Credentials.from_dict(credentials), writer.write, result_in_end=False)
+        finally:
+            writer.close()
     return ended.outcome()
+
+
+@contextlib.contextmanager
+def _stoppable(action: str) -> Iterator[Any]:
+    """Let the event thread stop the action: SIGUSR2 sent to this (the worker's main) thread raises RunStoppedError.
+
+    Ray's own ``ray.cancel`` did not interrupt a task blocked in a sleep here (Ray's workers block SIGINT); a signal
+    Ray leaves alone, sent to the task's thread, does. The handler is ours only while the action runs.
+    """
+    import signal
+
+    from ..errors import RunStoppedError
+
+    if threading.current_thread() is not threading.main_thread():
+        yield None  # a threaded worker: the stop falls back to killing the task after the deadline
+        return
+    main = threading.get_ident()
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        raise RunStoppedError("stopped (run.stop())", action=action)
+
+    previous = signal.signal(signal.SIGUSR2, handler)
+    try:
+        yield lambda: signal.pthread_kill(main, signal.SIGUSR2)
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
 
 
 class TaskHandle:
@@ -140,6 +172,9 @@ class TaskHandle:
         self._batch = 0
         self._ended: RunEnded | None = None
         self._status = JobStatus.PENDING
+        self._finish_lock = threading.Lock()
+        self._cancelled = False
+        self._cleaned = False
 
     def __repr__(self) -> str:
         return f"TaskHandle(id={self.id!r})"
@@ -205,21 +240,31 @@ class TaskHandle:
         except Exception as exc:
             stopped = type(exc).__name__ == "TaskCancelledError"
             status = JobStatus.STOPPED if stopped else JobStatus.FAILED
-            return RunEnded(status, error=str(exc).splitlines()[0], error_type=type(exc).__name__,
-                            action=self.action, job_id=self.job_id)  # fmt: skip
+            message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            return RunEnded(status, error=message, error_type=type(exc).__name__, action=self.action,
+                            job_id=self.job_id)  # fmt: skip
         return RunEnded(JobStatus.SUCCEEDED, result=result, action=self.action, job_id=self.job_id)
 
     def _finish(self) -> RunEnded:
-        if self._ended is None:
-            self._read_new()
-        if self._ended is None:
-            self._ended = self._synthesize_end()
-            self._status = self._ended.status
-            self._events.append(self._ended)
-        elif self._ended.status is not JobStatus.SUCCEEDED:
-            self._consume_error()
-        _kv()._internal_kv_del(f"{self.channel}/", del_by_prefix=True, namespace=_NAMESPACE)
-        return self._ended
+        with self._finish_lock:
+            if self._ended is None:
+                self._read_new()
+            deadline = time.monotonic() + _KILL_AFTER
+            while self._ended is None and self._cancelled and time.monotonic() < deadline:
+                # Ray reports a cancelled task at once; its stop path (logs, STOPPED) is still being flushed.
+                time.sleep(_POLL_INTERVAL)
+                self._read_new()
+            if self._ended is None:
+                self._ended = self._synthesize_end()
+                self._status = self._ended.status
+                with self._lock:
+                    self._events.append(self._ended)
+            elif self._ended.status is not JobStatus.SUCCEEDED:
+                self._consume_error()
+            if not self._cleaned:
+                _kv()._internal_kv_del(f"{self.channel}/", del_by_prefix=True, namespace=_NAMESPACE)
+                self._cleaned = True
+            return self._ended
 
     def status(self) -> JobStatus:
         """Return the run's status (PENDING until the action starts)."""
@@ -233,23 +278,20 @@ class TaskHandle:
         """Yield the task's events as they happen, ending with its final status."""
         seen = 0
         while True:
-            self._read_new()
+            if self._ended is None:
+                self._read_new()
+                if self._ended is None and self._task_done():
+                    self._finish()
             with self._lock:
                 pending = self._events[seen:]
-            yield from pending
-            seen += len(pending)
-            if self._ended is not None:
+            for event in pending:
+                seen += 1
+                yield event
+            if self._ended is not None and seen >= len(self._events):
                 self._finish()
                 return
-            if self._task_done():
-                self._read_new()
-                if self._ended is None:
-                    self._finish()
-                with self._lock:
-                    pending = self._events[seen:]
-                yield from pending
-                return
-            time.sleep(_POLL_INTERVAL)
+            if not pending:
+                time.sleep(_POLL_INTERVAL)
 
     def wait(self, timeout: float | None = None) -> Any:
         """Wait until the task ends; return the action's result or raise its error.
@@ -288,11 +330,14 @@ class TaskHandle:
 
         if self.status().is_terminal():
             raise BadRequestError(400, f"Task {self.id} is already terminal ({self._status.value})")
-        ray.cancel(self.ref, force=False)
-        ready, _ = ray.wait([self.ref], timeout=_KILL_AFTER)
-        if not ready:
+        self._cancelled = True
+        _kv()._internal_kv_put(f"{self.channel}/stop", "1", overwrite=True, namespace=_NAMESPACE)
+        deadline = time.monotonic() + _KILL_AFTER
+        while self._ended is None and time.monotonic() < deadline:
+            time.sleep(_POLL_INTERVAL)
+            self._read_new()
+        if self._ended is None:
             ray.cancel(self.ref, force=True)
-            ray.wait([self.ref], timeout=_KILL_AFTER)
         ended = self._finish()
         return {"task_id": self.id, "stopped": True, "status": ended.status.value}
 

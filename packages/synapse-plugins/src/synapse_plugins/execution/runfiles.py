@@ -97,6 +97,19 @@ class Credentials:
             env=invocation.allowed_env(),
         )
 
+    def environ(self) -> dict[str, str]:
+        """Return the environment the action's allow-list is applied to: the allowed values plus the platform's.
+
+        The platform's host, token and tenant appear as ``SYNAPSE_HOST``, ``SYNAPSE_ACCESS_TOKEN`` and
+        ``SYNAPSE_TENANT``, as in the submitter's environment; the action sees only those its invocation allows.
+
+        Example:
+            >>> Credentials(token="t", env={"A": "1"}).environ()
+            {'A': '1', 'SYNAPSE_ACCESS_TOKEN': 't'}
+        """
+        platform = {"SYNAPSE_HOST": self.host, "SYNAPSE_ACCESS_TOKEN": self.token, "SYNAPSE_TENANT": self.tenant}
+        return {**self.env, **{name: value for name, value in platform.items() if value}}
+
     def to_dict(self) -> dict[str, Any]:
         """Return the credentials as plain data (for the credentials file or a task argument).
 
