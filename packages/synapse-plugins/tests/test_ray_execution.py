@@ -64,15 +64,6 @@ def slow(run, params):
     return "finished"
 
 
-def secret_digest(run, params):
-    token = run_token = os.environ.get("SYNAPSE_ACCESS_TOKEN")  # must not be in the process environment
-    seen = params.get("_env", {})
-    return {
-        "in_process_env": token is not None,
-        "digest": hashlib.sha256(run.__dict__.get("_token", "").encode()).hexdigest() if run_token else None,
-    }
-
-
 def listing(run, params):
     found = []
     for root, dirs, files in os.walk("."):
@@ -81,10 +72,6 @@ def listing(run, params):
 """
 
 TOKEN = "tok-9f2c1e-SECRET-do-not-show"
-
-
-class EnvDigest:
-    """Placeholder (the action below reads its allowed env through the context)."""
 
 
 CONTEXT_ACTION = """
@@ -185,7 +172,8 @@ def test_a_failing_action_ends_failed_with_its_traceback_and_a_typed_error(
     assert "raise ValueError" in (error.traceback or "")
     assert logger.status is JobStatus.FAILED
     logged = logger.events("error")[0].data
-    assert logged["type"] == "ValueError" and "raise ValueError" in logged["traceback"]
+    assert logged["type"] == "ValueError"
+    assert "raise ValueError" in logged["traceback"]
     assert "about to fail" in logger.messages
 
 
@@ -196,7 +184,8 @@ def test_a_failed_job_has_the_traceback_in_its_ray_log(plugin: Path, address: Ra
     client = RayClient(address.dashboard_url)
     assert client.get_job(handle.id).status is JobStatus.FAILED
     log = client.list_job_logs(handle.id)
-    assert "raise ValueError" in log and "no images in dataset" in log
+    assert "raise ValueError" in log
+    assert "no images in dataset" in log
 
 
 @pytest.mark.parametrize("method", REMOTE)
@@ -224,7 +213,8 @@ def test_a_stopped_run_ends_stopped_with_its_last_lines_delivered(
     assert stopped["status"] == "STOPPED"
     seen += list(events)
     ended = seen[-1]
-    assert isinstance(ended, RunEnded) and ended.status is JobStatus.STOPPED
+    assert isinstance(ended, RunEnded)
+    assert ended.status is JobStatus.STOPPED
     messages = [e.entry.data.get("content") for e in seen if isinstance(e, LogRecord)]
     assert any(str(m).startswith("Run stopped") for m in messages), messages[-3:]
     ticks = [int(m.split()[1]) for m in messages if str(m).startswith("tick ")]
@@ -241,7 +231,8 @@ def test_a_stopped_run_ends_stopped_with_its_last_lines_delivered(
 def test_follow_yields_progress_then_the_final_status(plugin: Path, address: RayAddress, method: str) -> None:
     handle = run_plugin(plugin, "greet", {"who": "Bo", "times": 4}, method=method, ray_address=address, wait=False)
     events = list(handle.follow())
-    assert isinstance(events[-1], RunEnded) and events[-1].result == {"who": "Bo", "times": 4}
+    assert isinstance(events[-1], RunEnded)
+    assert events[-1].result == {"who": "Bo", "times": 4}
     assert [e.status for e in events if isinstance(e, StatusUpdate)] == [JobStatus.RUNNING]
     assert [e.overall for e in events if isinstance(e, ProgressUpdate)] == [25.0, 50.0, 75.0, 100.0]
     assert handle.wait(timeout=60) == {"who": "Bo", "times": 4}
@@ -274,7 +265,8 @@ def test_the_token_reaches_the_action_but_no_ray_view_shows_it(plugin: Path, add
 @pytest.mark.parametrize("method", REMOTE)
 def test_the_plugin_package_holds_no_env_file_nor_ignored_files(plugin: Path, address: RayAddress, method: str) -> None:
     files = run_plugin(plugin, "listing", {}, method=method, ray_address=address, logger=MemoryLogger())
-    assert "config.yaml" in files and "plugin/actions.py" in files
+    assert "config.yaml" in files
+    assert "plugin/actions.py" in files
     assert ".env" not in files
     assert not any(name.startswith("scratch/") or "__pycache__" in name for name in files)
 

@@ -169,7 +169,7 @@ def is_local_working_dir(value: Any) -> bool:
 def _spec(lines: Iterable[str]) -> Callable[[str], bool]:
     import pathspec
 
-    compiled = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    compiled = pathspec.GitIgnoreSpec.from_lines(lines)
     return compiled.match_file
 
 
