@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -124,13 +126,34 @@ def _events(logger: MemoryLogger) -> dict[str, Any]:
 
 
 REMOTE = ["task", "job"]
+EVERY = ["task", "job", "restapi"]
 
 
-def test_each_method_returns_the_same_result_and_events(plugin: Path, address: RayAddress) -> None:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def serve(plugin: Path, address: RayAddress) -> int:
+    """Serve started on the head, on a free loopback port, with the plugin's application deployed."""
+    port = _free_port()
+    run_plugin(plugin, "echo", {}, method="restapi", ray_address=address, http_port=port, logger=MemoryLogger())
+    return port
+
+
+@pytest.fixture
+def ready(request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params.get("method") == "restapi":
+        request.getfixturevalue("serve")
+
+
+def test_each_method_returns_the_same_result_and_events(plugin: Path, address: RayAddress, serve: int) -> None:
     params = {"who": "Ada", "times": 3}
     local = MemoryLogger()
     expected = run_plugin(plugin, "greet", params, logger=local)
-    for method in REMOTE:
+    for method in EVERY:
         logger = MemoryLogger()
         result = run_plugin(plugin, "greet", params, method=method, ray_address=address, logger=logger)
         assert result == expected == {"who": "Ada", "times": 3}, method
@@ -150,14 +173,16 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("method", REMOTE)
+@pytest.mark.parametrize("method", EVERY)
+@pytest.mark.usefixtures("ready")
 def test_hostile_params_reach_the_action_byte_for_byte(plugin: Path, address: RayAddress, method: str) -> None:
     result = run_plugin(plugin, "echo", HOSTILE, method=method, ray_address=address, logger=MemoryLogger())
     assert result == HOSTILE
     assert json.dumps(result, ensure_ascii=False).encode() == json.dumps(HOSTILE, ensure_ascii=False).encode()
 
 
-@pytest.mark.parametrize("method", REMOTE)
+@pytest.mark.parametrize("method", EVERY)
+@pytest.mark.usefixtures("ready")
 def test_a_failing_action_ends_failed_with_its_traceback_and_a_typed_error(
     plugin: Path, address: RayAddress, method: str
 ) -> None:
@@ -278,3 +303,62 @@ def test_an_unchanged_plugin_is_uploaded_once(plugin: Path, address: RayAddress)
     package = build_package(plugin)
     client.upload_package(package)  # the earlier tests may have uploaded it already
     assert client.upload_package(build_package(plugin)) is False
+
+
+VERSIONED = """
+import time
+
+
+def version(run, params):
+    time.sleep(float(params.get("sleep", 0)))
+    return "{version}"
+"""
+
+
+def test_a_redeploy_adds_the_new_release_while_requests_in_flight_are_answered(
+    tmp_path: Path, address: RayAddress, serve: int
+) -> None:
+    def release(version: str) -> Path:
+        return write_plugin(
+            tmp_path,
+            {"versioned": VERSIONED.format(version=version)},
+            {"version": {"entrypoint": "{pkg}.versioned:version"}},
+        )
+
+    first, second = release("v1"), release("v2")
+    assert run_plugin(first, "version", {}, method="restapi", ray_address=address, logger=MemoryLogger()) == "v1"
+    answers: list[Any] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            try:
+                answers.append(
+                    run_plugin(
+                        first,
+                        "version",
+                        {"sleep": 0.2},
+                        method="restapi",
+                        ray_address=address,
+                        logger=MemoryLogger(),
+                        timeout=60,
+                    )
+                )
+            except BaseException as exc:  # recorded: every request must be answered
+                errors.append(exc)
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert run_plugin(second, "version", {}, method="restapi", ray_address=address, logger=MemoryLogger()) == "v2"
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert errors == []
+    assert answers
+    assert set(answers) == {"v1"}
+    names = {app["name"] for app in RayClient(address.dashboard_url).list_serve_applications()}
+    assert len({name for name in names if name.startswith("synapse-")}) >= 2
