@@ -142,7 +142,7 @@ def wait_following(handle: Any, logger: RunLogger | None, timeout: float | None)
 
     Args:
         handle: A run handle.
-        logger: Receives the events (default: the console).
+        logger: Receives the events (default: the console, which also shows the run's plain output lines).
         timeout: Seconds to wait at most (None: no limit).
 
     Returns:
@@ -156,15 +156,16 @@ def wait_following(handle: Any, logger: RunLogger | None, timeout: float | None)
 
     from synapse_client.errors import ClientTimeoutError
 
-    if logger is None:
+    echo: Callable[[LogLine], None] | None = None
+    if logger is None:  # the console: plain output lines (the action's prints, Ray's own) are shown too
         from ..run.loggers import ConsoleLogger
 
-        logger = ConsoleLogger()
+        logger, echo = ConsoleLogger(), _echo
     outcome: dict[str, Any] = {}
 
     def run() -> None:
         try:
-            outcome["ended"] = drive(handle.follow(), logger)
+            outcome["ended"] = drive(handle.follow(), logger, echo=echo)
         except BaseException as exc:  # handed to the waiting thread
             outcome["error"] = exc
 

@@ -26,8 +26,10 @@ Example:
     >>> "s3cret" in repr(creds)
     False
     >>> package = build_run_package(Invocation.create(".", "greet", {"who": "$(id)"}), creds, marker="m1")
-    >>> package.uri.startswith("gcs://_ray_pkg_"), b"$(id)" in package.data
-    (True, True)
+    >>> package.uri.startswith("gcs://_ray_pkg_")
+    True
+    >>> zipfile.ZipFile(io.BytesIO(package.data)).namelist()
+    ['invocation.json', 'run.json', 'credentials.json']
 """
 
 from __future__ import annotations
