@@ -6,8 +6,9 @@ Starts a private Ray head (synapse_client.ray.local.LocalRayHead), warms it (eac
    the same work, both with the folder as ``working_dir``: submit -> first log line, submit -> result (median).
 2. task: ``run_plugin(method="task")`` vs plain ``ray.remote`` with the same runtime env: submit -> result, and
    submit -> first event for ours (plain ``ray.remote`` has no live events to compare with).
-3. packaging: ``build_package`` (select + SHA-256) and ``zip_bytes`` of 50 MiB in 60 files vs reading the same
-   files (the disk's speed, page cache warm); a second upload of unchanged content must send nothing.
+3. packaging 50 MiB in 60 files: ``build_package`` (select + SHA-256) and ``zip_bytes`` vs Ray's own
+   ``get_uri_for_directory`` and ``create_package`` (what ``ray job submit`` runs), with the time to read the files
+   (page cache warm) as the floor; a second upload of unchanged content must send nothing.
 
 Goal: our overhead <= 1.1x Ray's own for job and task submit -> result.
 
@@ -123,6 +124,16 @@ def packaging(root: Path, total_mib: int) -> tuple[list[str], Package]:
 
     read_all()  # warm the page cache: both sides then read from memory
     read = statistics.median(read_all() for _ in range(3))
+    from ray._private.runtime_env.packaging import create_package, get_uri_for_directory
+
+    ray_hashing, ray_zipping = [], []
+    for attempt in range(3):
+        started = time.perf_counter()
+        get_uri_for_directory(str(folder), include_gitignore=True)
+        ray_hashing.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        create_package(str(folder), root / f"ray-{attempt}.zip", include_gitignore=True)
+        ray_zipping.append(time.perf_counter() - started)
     hashing, zipping = [], []
     for _ in range(3):
         started = time.perf_counter()
@@ -132,12 +143,14 @@ def packaging(root: Path, total_mib: int) -> tuple[list[str], Package]:
         data = package.zip_bytes()
         zipping.append(time.perf_counter() - started)
     size_mib = sum(p.stat().st_size for p in files) / 2**20
+    ours_hash, ours_zip = statistics.median(hashing), statistics.median(zipping)
+    ray_hash, ray_zip = statistics.median(ray_hashing), statistics.median(ray_zipping)
     rows = [
-        f"| read the files (the limit) | {size_mib:.0f} MiB | {read:.3f} | 1.00x |",
-        f"| build_package (select + SHA-256) | {size_mib:.0f} MiB | {statistics.median(hashing):.3f} | "
-        f"{statistics.median(hashing) / read:.2f}x |",
-        f"| zip_bytes (stored, deterministic) | {len(data) / 2**20:.0f} MiB | {statistics.median(zipping):.3f} | "
-        f"{statistics.median(zipping) / read:.2f}x |",
+        f"| read the files (page cache) | {size_mib:.0f} MiB | {read:.3f} | | |",
+        f"| name: build_package (SHA-256) vs Ray's get_uri_for_directory (SHA-1) | {size_mib:.0f} MiB | "
+        f"{ours_hash:.3f} | {ray_hash:.3f} | {ours_hash / ray_hash:.2f}x |",
+        f"| zip: zip_bytes vs Ray's create_package (both stored) | {len(data) / 2**20:.0f} MiB | "
+        f"{ours_zip:.3f} | {ray_zip:.3f} | {ours_zip / ray_zip:.2f}x |",
     ]
     return rows, package
 
@@ -186,8 +199,8 @@ def main() -> int:
         client.upload_package(package)
         again = client.upload_package(package)
         print(f"\n## Packaging a {mib} MiB plugin folder (median of 3)\n")
-        print("| step | size | seconds | vs reading the files |")
-        print("|---|---|---|---|")
+        print("| step | size | ours (s) | Ray's own (s) | ours vs Ray |")
+        print("|---|---|---|---|---|")
         print("\n".join(rows))
         print(f"\nRe-submitting unchanged content uploads nothing: {'yes' if again is False else 'NO'}")
         import ray

@@ -225,6 +225,12 @@ class TaskHandle:
             with contextlib.suppress(Exception):
                 ray.get(self.ref)
 
+    def _pause(self) -> None:
+        # Wait for the next poll, waking at once when the task ends (its last events are written by then).
+        import ray
+
+        ray.wait([self.ref], timeout=_POLL_INTERVAL)
+
     def _task_done(self) -> bool:
         import ray
 
@@ -291,7 +297,7 @@ class TaskHandle:
                 self._finish()
                 return
             if not pending:
-                time.sleep(_POLL_INTERVAL)
+                self._pause()
 
     def wait(self, timeout: float | None = None) -> Any:
         """Wait until the task ends; return the action's result or raise its error.
