@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 from .invocation import Invocation
 
 if TYPE_CHECKING:
+    from synapse_client.ray import RayClient
+
     from ..actions import ActionRegistry
     from ..run.loggers import RunLogger
     from .cluster import RayAddress
@@ -94,6 +96,8 @@ def submit_job(
 
     prepared = prepare(invocation, registry=registry)
     client = RayClient(dashboard_url(ray_address))
+    if invocation.job_id is not None:
+        _check_unused(client, invocation.job_id)
     package = build_package(prepared.plugin.path, excludes)
     client.upload_package(package)
     marker = secrets.token_hex(8)
@@ -112,6 +116,17 @@ def submit_job(
         entrypoint_memory=entrypoint_memory,
     )
     return JobHandle(client, job_id, marker)
+
+
+def _check_unused(client: RayClient, job_id: str) -> None:
+    # Before the credentials are uploaded: a refused submission would leave them in a package no job ever uses.
+    from synapse_client.errors import BadRequestError, NotFoundError
+
+    try:
+        client.get_job(job_id)
+    except NotFoundError:
+        return
+    raise BadRequestError(400, f"Job {job_id} already exists: a submission id is used once")
 
 
 def run_job(
