@@ -6,6 +6,7 @@ import hashlib
 import json
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -362,3 +363,13 @@ def test_a_redeploy_adds_the_new_release_while_requests_in_flight_are_answered(
     assert set(answers) == {"v1"}
     names = {app["name"] for app in RayClient(address.dashboard_url).list_serve_applications()}
     assert len({name for name in names if name.startswith("synapse-")}) >= 2
+
+
+def test_a_used_job_id_is_refused_before_anything_is_uploaded(plugin: Path, address: RayAddress) -> None:
+    job_id = f"synapse-test-{time.time_ns()}"
+    handle = run_plugin(plugin, "echo", {"n": 1}, method="job", ray_address=address, job_id=job_id, wait=False)
+    assert handle.id == job_id
+    assert handle.wait(timeout=300) == {"n": 1}
+    with pytest.raises(BadRequestError) as refused:
+        run_plugin(plugin, "echo", {"n": 2}, method="job", ray_address=address, job_id=job_id)
+    assert refused.value.status == 400
