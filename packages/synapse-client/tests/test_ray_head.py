@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from synapse_client.ray.local import _descendants
 from synapse_client.testing import LocalRayHead, RayNotInstalledError, find_ray_executable
-from synapse_client.testing.ray_head import _descendants
 
 pytestmark = pytest.mark.ray
 

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ from .lifecycle import (
     wait_until_terminal,
 )
 from .logs import follow_log
+from .packaging import Package, build_package, is_local_working_dir, package_name
 from .transports import polled_chunks, websocket_chunks
 
 if TYPE_CHECKING:
@@ -157,7 +159,10 @@ class RayClient(BaseClient):
         Args:
             entrypoint: The command, as an argv list (recommended) or a command string.
             submission_id: Your own job id; Ray makes one when ``None``.
-            runtime_env: Ray runtime environment (``env_vars``, ``working_dir``, ``pip``...).
+            runtime_env: Ray runtime environment (``env_vars``, ``working_dir``, ``pip``...). A ``working_dir``
+                naming a local folder is packaged and uploaded first, as Ray's own client does (see
+                [`upload_working_dir`][synapse_client.ray.client.RayClient.upload_working_dir]); ``excludes``
+                applies to it. ``env_vars`` are shown on the dashboard in plain text: never put secrets there.
             metadata: String key/values stored with the job.
             entrypoint_num_cpus: CPUs reserved for the entrypoint process.
             entrypoint_num_gpus: GPUs reserved for the entrypoint process.
@@ -180,6 +185,7 @@ class RayClient(BaseClient):
             ```
         """
         body: dict[str, Any] = {"entrypoint": entrypoint_to_string(entrypoint)}
+        runtime_env = self._upload_local_working_dir(runtime_env)
         if submission_id is not None:
             body["submission_id"] = validate_resource_id(submission_id, "submission_id")
         optional = {
@@ -202,6 +208,102 @@ class RayClient(BaseClient):
                     raise
                 time.sleep(2**attempt)
         return str(result.get("submission_id") or result["job_id"])
+
+    def _upload_local_working_dir(self, runtime_env: dict[str, Any] | None) -> dict[str, Any] | None:
+        if not runtime_env or not is_local_working_dir(runtime_env.get("working_dir")):
+            return runtime_env
+        env = dict(runtime_env)
+        env["working_dir"] = self.upload_working_dir(env["working_dir"], excludes=env.pop("excludes", None) or ())
+        return env
+
+    # -- packages ------------------------------------------------------------------------------------------------
+
+    def has_package(self, uri: str) -> bool:
+        """Tell whether the cluster holds a package (``GET /api/packages/gcs/<name>``).
+
+        Args:
+            uri: The package URI, ``gcs://<name>.zip``.
+
+        Returns:
+            True when the cluster has it (the check also pins it for a few minutes, as Ray's client relies on).
+
+        Raises:
+            ValueError: For a URI that is not ``gcs://<name>.zip``.
+
+        Example:
+            ```python
+            client.has_package("gcs://_ray_pkg_0123456789abcdef.zip")  # False on a fresh cluster
+            ```
+        """
+        try:
+            self._get(f"api/packages/gcs/{_seg(package_name(uri))}")
+        except NotFoundError:
+            return False
+        return True
+
+    def put_package(self, uri: str, data: bytes) -> None:
+        """Upload a package's bytes under a URI (``PUT /api/packages/gcs/<name>``).
+
+        Args:
+            uri: The package URI, ``gcs://<name>.zip``.
+            data: The zip's bytes.
+
+        Raises:
+            ValueError: For a URI that is not ``gcs://<name>.zip``.
+
+        Example:
+            ```python
+            client.put_package("gcs://_ray_pkg_mine.zip", zip_bytes)
+            ```
+        """
+        self._put(f"api/packages/gcs/{_seg(package_name(uri))}", data=data, timeout=(self.timeout[0], 300.0))
+
+    def upload_package(self, package: Package) -> bool:
+        """Upload a built package unless the cluster already has it.
+
+        Args:
+            package: From [`build_package`][synapse_client.ray.packaging.build_package].
+
+        Returns:
+            True when it was uploaded, False when the cluster had it (nothing was sent).
+
+        Example:
+            ```python
+            from synapse_client.ray.packaging import build_package
+
+            client.upload_package(build_package("./my-plugin"))
+            ```
+        """
+        if self.has_package(package.uri):
+            return False
+        self.put_package(package.uri, package.zip_bytes())
+        return True
+
+    def upload_working_dir(self, folder: str | os.PathLike[str], *, excludes: Sequence[str] = ()) -> str:
+        """Package a local folder and upload it if the cluster lacks it; return its ``gcs://`` URI.
+
+        The package honours ``.gitignore``/``.rayignore`` files and ``excludes``, never holds ``.env`` files,
+        ``.git``, virtualenvs or caches, and is named by its content, so unchanged content uploads nothing.
+
+        Args:
+            folder: The folder.
+            excludes: More gitignore-style patterns to leave out.
+
+        Returns:
+            The URI to use as ``runtime_env["working_dir"]``.
+
+        Raises:
+            ValueError: If ``folder`` is not a directory.
+
+        Example:
+            ```python
+            uri = client.upload_working_dir("./my-plugin")
+            client.submit_job(["python", "main.py"], runtime_env={"working_dir": uri})
+            ```
+        """
+        package = build_package(folder, excludes)
+        self.upload_package(package)
+        return package.uri
 
     def list_jobs(self) -> list[JobDetails]:
         """List every job the cluster knows, newest state first as Ray returns them.

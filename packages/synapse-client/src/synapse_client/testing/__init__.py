@@ -10,6 +10,9 @@
 Nothing here is a mock: each is a real server on a loopback port. Only the standard library is needed (Ray for
 ``LocalRayHead``), and importing this module starts nothing.
 
+[`LocalRayHead`][synapse_client.ray.local.LocalRayHead] lives in ``synapse_client.ray.local`` (the embedded cluster
+that ``run_plugin`` starts on demand); it is re-exported here for tests written against the earlier path.
+
 Example:
     ```python
     from synapse_client.backend import BackendClient
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 from .backend_server import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT, BackendServer, HttpError
 from .protocol_server import Fault, ProtocolServer, RecordedRequest, Reply, Stream, json_reply
-from .ray_head import LocalRayHead, RayNotInstalledError, RayStartError, find_ray_executable
+from ..ray.local import LocalRayHead, RayNotInstalledError, RayStartError, find_ray_executable
 
 __all__ = [
     "ACCESS_TOKEN",

@@ -158,7 +158,11 @@ def run_plugin(
         token: The access token (default ``SYNAPSE_ACCESS_TOKEN``); never sent to Ray in the clear.
         tenant: The tenant (default ``SYNAPSE_TENANT``).
         env_names: Environment variables the action may read (an allow-list).
-        **options: Method-specific options (``ray_address``, ``wait``, ``timeout``... see the running-plugins page).
+        **options: Options of the Ray methods: ``ray_address`` (the dashboard URL or GCS address; default
+            ``RAY_ADDRESS``, else a local head started on demand), ``wait`` (False returns a handle with ``id``,
+            ``status()``, ``wait()``, ``stop()``, ``follow()``), ``timeout``, ``runtime_env``, ``excludes``... (see
+            ``docs/plugins/running.md`` and [`ray_job`][synapse_plugins.execution.ray_job],
+            [`ray_task`][synapse_plugins.execution.ray_task], [`serve`][synapse_plugins.execution.serve]).
 
     Returns:
         The action's result (or, for Ray methods with ``wait=False``, a handle to the run).
