@@ -211,3 +211,70 @@ def test_sdk_loggers_turn_on_with_verbose(echo_plugin):
     result = CliRunner().invoke(cli, ["--verbose", "plugin", "run", "echo", "--path", str(Path(echo_plugin)),
                                       "-p", "text=a", "--json"])  # fmt: skip
     assert result.exit_code == 0
+
+
+def _make_plugin(tmp_path: Path) -> Path:
+    folder = tmp_path / "hello"
+    assert invoke("plugin", "create", str(folder), "--code", "hello", "--name", "Hello", "--category", "smart_tool",
+                  "--yes").exit_code == 0  # fmt: skip
+    (folder / ".env").write_text("SYNAPSE_ACCESS_TOKEN=do-not-ship\n")
+    (folder / ".venv").mkdir()
+    (folder / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (folder / "notes.tmp").write_text("scratch")
+    (folder / ".synapseignore").write_text("tests/\n*.tmp\n")
+    return folder
+
+
+def test_publish_dry_run_lists_files_and_changes_nothing(tmp_path):
+    folder = _make_plugin(tmp_path)
+    before = sorted((p.relative_to(folder), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+    result = invoke("plugin", "publish", "--path", str(folder), "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["version"] == "0.1.0"
+    assert data["plugin"] == "hello"
+    assert "config.yaml" in data["files"]
+    assert "plugin/auto_label.py" in data["files"]
+    for left_out in (".env", ".venv/pyvenv.cfg", "notes.tmp", "tests/test_auto_label.py"):
+        assert left_out not in data["files"]
+    assert sorted((p.relative_to(folder), p.stat().st_mtime_ns) for p in folder.rglob("*")) == before
+
+
+def test_publish_sends_version_checksum_and_an_archive_without_secrets(tmp_path, backend_server):
+    import io
+    import zipfile
+
+    import requests
+
+    from synapse_client.testing import ACCESS_TOKEN, TENANT
+
+    folder = _make_plugin(tmp_path)
+    result = invoke("plugin", "publish", "--path", str(folder), "--host", backend_server.url, "--token",
+                    ACCESS_TOKEN, "--tenant", TENANT, "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert ACCESS_TOKEN not in result.output
+    (release,) = [r for r in backend_server.table("plugin_releases").values() if r.get("plugin") == "hello"]
+    assert release["plugin"] == "hello"
+    assert release["version"] == "0.1.0"
+    assert json.loads(release["config"])["actions"]["auto_label"]["entrypoint"] == "plugin.auto_label:AutoLabelAction"
+    assert len(release["checksum"]) == 32
+    archive = zipfile.ZipFile(io.BytesIO(requests.get(release["file"], timeout=10).content))
+    names = archive.namelist()
+    assert "config.yaml" in names
+    assert not any(name.startswith((".env", ".venv", "tests/")) or name.endswith(".tmp") for name in names)
+    again = invoke("plugin", "publish", "--path", str(folder), "--dry-run", "--json")
+    assert json.loads(again.stdout)["checksum"] == release["checksum"]  # same content, same checksum
+
+
+def test_publish_without_credentials_or_with_a_bad_token(tmp_path, backend_server, monkeypatch):
+    folder = _make_plugin(tmp_path)
+    monkeypatch.setenv("SYNAPSE_CONFIG_FILE", str(tmp_path / "none.json"))
+    for name in ("SYNAPSE_HOST", "SYNAPSE_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    result = invoke("plugin", "publish", "--path", str(folder))
+    assert result.exit_code == 2
+    assert "needs --host and --token" in result.output
+    result = invoke("plugin", "publish", "--path", str(folder), "--host", backend_server.url, "--token", "wrong-token")
+    assert result.exit_code == 1
+    assert "wrong-token" not in result.output
+    assert "Traceback" not in result.output

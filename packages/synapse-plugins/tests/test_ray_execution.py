@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from plugin_factory import write_plugin
 
 from synapse_client.errors import BadRequestError
 from synapse_client.ray import JobStatus, RayClient
@@ -21,6 +20,7 @@ from synapse_plugins.errors import ExecutionError, ParamsError, RunStoppedError
 from synapse_plugins.execution.cluster import RayAddress
 from synapse_plugins.execution.events import LogRecord, ProgressUpdate, RunEnded, StatusUpdate
 from synapse_plugins.run.loggers import MemoryLogger
+from synapse_testkit.plugin_factory import write_plugin
 
 pytestmark = pytest.mark.ray
 

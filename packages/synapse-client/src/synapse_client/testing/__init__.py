@@ -27,9 +27,9 @@ Example:
 
 from __future__ import annotations
 
+from ..ray.local import LocalRayHead, RayNotInstalledError, RayStartError, find_ray_executable
 from .backend_server import ACCESS_TOKEN, AGENT_TOKEN, STORAGE_SECRET, TENANT, BackendServer, HttpError
 from .protocol_server import Fault, ProtocolServer, RecordedRequest, Reply, Stream, json_reply
-from ..ray.local import LocalRayHead, RayNotInstalledError, RayStartError, find_ray_executable
 
 __all__ = [
     "ACCESS_TOKEN",

@@ -507,8 +507,9 @@ class BackendServer:
             raise HttpError(400, {"file": ["No file was submitted."]})
         filename, content = fields.pop("file")
         record: dict[str, Any] = {key: bytes(value[1]).decode() for key, value in fields.items()}
-        record.update({"file_name": filename, "file_size": len(content),
-                       "file_sha1": hashlib.sha1(content, usedforsecurity=False).hexdigest()})  # fmt: skip
+        stored = self.store_file(filename or "plugin.zip", bytes(content))  # the archive stays downloadable
+        record.update({"file_name": filename, "file_size": len(content), "file_sha1": stored["checksum"],
+                       "file": stored["url"]})  # fmt: skip
         return json_reply(self.add("plugin_releases", record), 201)
 
     def _update_job(self, request: Any, pk: str) -> Any:

@@ -96,10 +96,10 @@ def create(  # noqa: PLR0917 - click passes every option as a parameter
 
 def _follow_console(handle: Any, detach: bool) -> Any:
     """Print a Ray run's log lines and progress until it ends; Ctrl-C stops it unless --detach."""
-    from ..execution.follow import print_follow
+    from ..execution.follow import wait_following
 
     try:
-        return print_follow(handle)
+        return wait_following(handle, None, None)  # log lines, a progress bar, the final status
     except KeyboardInterrupt:
         if detach:
             click.echo(f"detached from {handle.id}; it keeps running", err=True)
@@ -173,3 +173,52 @@ def run(  # noqa: PLR0917 - click passes every option as a parameter
     elif result is not None:
         click.echo("result:")
         echo_json(result)
+
+
+@plugin.command("publish")
+@click.option("--path", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The plugin folder.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="List what would be sent; send and write nothing.")
+@click.option("--host", help="Backend URL (default SYNAPSE_HOST).")
+@click.option("--token", help="Backend access token (default SYNAPSE_ACCESS_TOKEN; never printed).")
+@click.option("--tenant", help="Tenant (default SYNAPSE_TENANT).")
+@click.option("--json", "as_json", is_flag=True, help="Print the release as JSON.")
+def publish(  # noqa: PLR0917 - click passes every option as a parameter
+    path: Path, dry_run: bool, host: str | None, token: str | None, tenant: str | None, as_json: bool
+) -> None:
+    """Pack the plugin's files and publish them as a release (code, version, checksum, validated config).
+
+    Files matched by .gitignore, .rayignore or .synapseignore, and .env, .git, virtualenvs and caches, are left out.
+
+    \b
+    Examples:
+      synapse plugin publish --dry-run
+      synapse plugin publish --path ./my-plugin --host https://synapse.example.com
+    """  # noqa: D301 - click reads the \b marker to keep the examples unwrapped
+    from ..publish import prepare_release, publish_release
+
+    with reporting_errors():
+        release = prepare_release(path)
+        summary = {**release.fields(), "files": list(release.files), "size": release.size}
+        if dry_run:
+            if as_json:
+                echo_json({"dry_run": True, **summary})
+                return
+            click.echo(f"would publish {release.code} {release.version} (checksum {release.checksum[:16]}...)")
+            for name in release.files:
+                click.echo(f"  {name}")
+            click.echo(f"{len(release.files)} files, {release.size:,} bytes; nothing was sent")
+            return
+        host = resolve("host", host)
+        token = resolve("access_token", token)
+        if not host or not token:
+            fail("publishing needs --host and --token (or SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN, or synapse config)")
+        from synapse_client.backend import BackendClient
+
+        with BackendClient(host, access_token=token, tenant=resolve("tenant", tenant)) as client:
+            record = publish_release(release, client)
+    if as_json:
+        echo_json({"release": getattr(record, "id", None), **summary})
+        return
+    click.echo(f"published {release.code} {release.version} as release {getattr(record, 'id', '?')} "
+               f"({len(release.files)} files, checksum {release.checksum[:16]}...)")  # fmt: skip
