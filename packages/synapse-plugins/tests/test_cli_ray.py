@@ -9,9 +9,9 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from synapse_testkit.plugin_factory import write_plugin
 
 from synapse_plugins.cli import cli
+from synapse_testkit.plugin_factory import write_plugin
 
 pytestmark = pytest.mark.ray
 
