@@ -134,10 +134,19 @@ def localize(request: pytest.FixtureRequest, file_server_for: Callable[[str], st
 
 
 @pytest.fixture
-def page_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working folder (and home, for caches under ``~``) for one page's examples."""
+def page_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty working folder (and home, for caches under ``~``) for one page's examples.
+
+    The environment is restored afterwards: a page that sets ``os.environ`` (as a user's ``export`` would) does not
+    leak into the next page.
+    """
+    import os
+
+    saved = dict(os.environ)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    yield tmp_path
+    os.environ.clear()
+    os.environ.update(saved)
