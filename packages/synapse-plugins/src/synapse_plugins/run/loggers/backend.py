@@ -8,7 +8,7 @@ sends them:
   [`LogEntry.to_wire()`][synapse_plugins.run.records.LogEntry.to_wire]. Each entry carries its ``event_id`` and
   each batch an ``Idempotency-Key`` header, so a batch is resent after a failure (by the client's retry policy, then
   by the flusher with backoff) without ever being stored twice. An attached ``file`` is sent inline, as
-  [`BackendClient.create_logs`][synapse_client.backend.BackendClient.create_logs] does.
+  [`BackendClient.create_logs`][synapse_client.backend.integration.IntegrationClientMixin.create_logs] does.
 - **Progress and metrics** are coalesced: only the latest record is kept, and at most one ``PATCH`` goes out per
   ``interval`` (about one a second), however often the action calls ``set_progress``.
 - **Statuses** (set by the runner) are ``PATCH``-ed in upper case in the order they were set, after every event
