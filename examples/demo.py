@@ -1,80 +1,122 @@
-"""The main job: start a local Ray head, run the export job on it, follow its log, and check what it produced.
+"""The main job: the example YOLO export plugin, run as a Ray job on a local Ray head started on demand.
 
-Run it with ``nox -s demo`` (which installs the three packages with their extras). Steps:
+``nox -s demo`` runs this script. It does what a user does, through the same public path:
 
-1. start a Ray head on 127.0.0.1 (``synapse_client.testing.LocalRayHead``; stopped at the end);
-2. submit ``examples/demo_job.py`` as a Ray job with ``RayClient.submit_job`` (an argv list, never a shell string);
-3. follow the job's log live over the dashboard's WebSocket (``RayClient.tail_job_logs``);
-4. wait for the job to end, then check every output archive against the SHA-256 the job recorded, open the COCO
-   export, and print a summary.
+1. ``synapse plugin run export --method job --path examples/yolo-export --params @params.json``, with the local DM
+   target pointing at ``examples/sample_dataset``. With no ``RAY_ADDRESS`` set, the command starts a Ray head on
+   127.0.0.1, packs the plugin folder as the job's ``working_dir``, submits the fixed entrypoint, follows the job's
+   log lines and progress (a live bar on a terminal), prints the final status and the result, and stops the head
+   when it ends;
+2. then the demo checks the export as a YOLO trainer would read it (``dataset.yaml``, ``classes.txt`` sorted by name,
+   one label file per image, ``export_stats.json``), and prints the SHA-256 of what was written.
 
-Usage: python examples/demo.py [--out DIR] [--protocol websocket|stream]
+It exits with 0 when everything checks out, 1 otherwise.
+
+Usage: python examples/demo.py [--out DIR] [--ray-address ADDRESS]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
+import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
-from synapse_client.ray import JobStatus, RayClient
-from synapse_client.testing import LocalRayHead
+import yaml
+
 from synapse_fileutils import calculate_checksums
-from synapse_fileutils.video import FFmpegNotFoundError, find_ffmpeg
 
 HERE = Path(__file__).resolve().parent
+PLUGIN = HERE / "yolo-export"
+DATASET = HERE / "sample_dataset"
+
+
+def check_export(folder: Path) -> list[str]:
+    """Return what is wrong with a YOLO export folder (an empty list when nothing is)."""
+    problems: list[str] = []
+    for name in ("dataset.yaml", "classes.txt", "export_stats.json"):
+        if not (folder / name).is_file():
+            problems.append(f"{name} is missing")
+    if problems:
+        return problems
+    config = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    names = (folder / "classes.txt").read_text(encoding="utf-8").splitlines()
+    if names != sorted(names):
+        problems.append(f"classes are not sorted by name: {names}")
+    if config.get("names") != dict(enumerate(names)):
+        problems.append("dataset.yaml's names differ from classes.txt")
+    images = sorted(p for p in (folder / "images").rglob("*") if p.is_file())
+    sources = sorted(p for p in DATASET.rglob("original_files/*") if p.is_file())
+    if len(images) != len(sources):
+        problems.append(f"{len(images)} images exported, the dataset has {len(sources)}")
+    for image in images:
+        label = Path(str(image).replace(f"{os.sep}images{os.sep}", f"{os.sep}labels{os.sep}")).with_suffix(".txt")
+        if not label.is_file():
+            problems.append(f"no label file for {image.relative_to(folder)}")
+    stats = json.loads((folder / "export_stats.json").read_text(encoding="utf-8"))
+    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (folder / "labels").rglob("*.txt"))
+    if stats.get("total_annotations") != lines:
+        problems.append(f"export_stats.json counts {stats.get('total_annotations')} annotations, labels hold {lines}")
+    return problems
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="where the job writes (default: a new temp folder)")
-    parser.add_argument("--protocol", choices=["websocket", "stream"], default="websocket")
+    parser.add_argument("--out", type=Path, help="where the export goes (default: a new temp folder)")
+    parser.add_argument("--ray-address", help="an existing Ray cluster (default: a local head started on demand)")
     args = parser.parse_args()
-    try:
-        print(f"ffmpeg: {find_ffmpeg()}", flush=True)  # the system's, else the video extra's wheel
-    except FFmpegNotFoundError as error:
-        print(f"the demo transcodes a clip: {error}")
-        return 2
     out = (args.out or Path(tempfile.mkdtemp(prefix="synapse-demo-"))).resolve()
-    dataset = HERE / "sample_dataset"
+    params = {
+        "name": "sample-yolo",
+        "path": str(out),
+        "target": "local",
+        "filter": {"path": str(DATASET)},
+        "save_original_file": True,
+    }
+    params_file = out / "params.json"
+    out.mkdir(parents=True, exist_ok=True)
+    params_file.write_text(json.dumps(params, indent=2), encoding="utf-8")
 
+    command = [sys.executable, "-m", "synapse_plugins", "plugin", "run", "export", "--method", "job",
+               "--path", str(PLUGIN), "--params", f"@{params_file}"]  # fmt: skip
+    if args.ray_address:
+        command += ["--ray-address", args.ray_address]
+    shown = ["synapse", *command[3:]]
+    print("The YOLO export plugin from examples/yolo-export, run as a Ray job on the bundled sample dataset.")
+    print(f"$ {shlex.join(shown)}", flush=True)
     started = time.perf_counter()
-    print("starting a local Ray head on 127.0.0.1 ...", flush=True)
-    with LocalRayHead(num_cpus=2) as head, RayClient(head.dashboard_url) as client:
-        print(f"Ray {client.get_version().get('ray_version', '?')} dashboard at {head.dashboard_url}", flush=True)
-        job_id = client.submit_job(
-            [sys.executable, str(HERE / "demo_job.py"), "--dataset", str(dataset), "--out", str(out)],
-            metadata={"demo": "export-sample-dataset"},
-        )
-        print(f"submitted job {job_id}; following its log over {args.protocol}:", flush=True)
-        lines = 0
-        for line in client.tail_job_logs(job_id, protocol=args.protocol):
-            lines += 1
-            print(f"  job | {line}", flush=True)
-        job = client.wait_for_job(job_id, timeout=300)
-        print(f"job {job_id} ended {job.status.value} after {lines} log lines", flush=True)
-        if job.status is not JobStatus.SUCCEEDED:
-            print(client.list_job_logs(job_id)[-4000:])
-            return 1
-
-    manifest = json.loads((out / "manifest.json").read_text())
-    outputs = [*out.glob("*.zip"), out / "clip.mp4"]
-    actual = {Path(p).name: d for p, d in calculate_checksums(outputs, algorithm="sha256").items()}
-    if actual != manifest["sha256"]:
-        print(f"checksum mismatch: job recorded {manifest['sha256']}, found {actual}")
+    env = dict(os.environ)
+    if not args.ray_address:
+        env.pop("RAY_ADDRESS", None)  # so the command starts its own head on 127.0.0.1
+    result = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=False)
+    sys.stdout.write(result.stdout)
+    if result.returncode != 0:
+        print(f"\nthe export job did not succeed (exit {result.returncode})")
         return 1
-    with zipfile.ZipFile(out / "coco.zip") as bundle:
-        coco_files = [n for n in bundle.namelist() if n.endswith(".json")]
-        coco = json.loads(bundle.read(coco_files[0]))
-    print(f"\noutputs in {out} (SHA-256 verified):")
-    for name, digest in sorted(actual.items()):
-        print(f"  {name:10} {(out / name).stat().st_size:>9,} bytes  sha256 {digest[:16]}...")
-    print(f"COCO {coco_files[0]}: {len(coco['images'])} images, {len(coco['annotations'])} annotations, "
-          f"categories {[c['name'] for c in coco['categories']]}")  # fmt: skip
+    outcome = json.loads(result.stdout.split("result:", 1)[1])
+    folder = Path(outcome["export_path"])
+
+    problems = check_export(folder)
+    if problems:
+        print("\nthe export is not what a YOLO trainer expects:")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    digests = calculate_checksums(files, algorithm="sha256")
+    names = (folder / "classes.txt").read_text(encoding="utf-8").splitlines()
+    stats = json.loads((folder / "export_stats.json").read_text(encoding="utf-8"))
+    print(f"\nexport folder: {folder}")
+    print(f"  {stats['total_images']} images, {stats['total_annotations']} annotations, classes {names}")
+    for path in files:
+        if path.parent == folder:  # the dataset-level files; the per-image ones are counted above
+            print(f"  {path.name:18} {path.stat().st_size:>7,} bytes  sha256 {digests[path][:16]}...")
+    print(f"  {len(files)} files in all; dataset.yaml is ready for a YOLO trainer (`yolo train data=dataset.yaml`)")
     print(f"demo finished in {time.perf_counter() - started:.1f} s")
     return 0
 
