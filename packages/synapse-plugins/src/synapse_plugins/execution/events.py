@@ -165,6 +165,7 @@ class RunEnded:
         )
 
 
+#: Any event a followed run yields: plain output lines, log entries, progress, metrics, statuses, and the end.
 RunEvent = Union[LogLine, LogRecord, ProgressUpdate, MetricsUpdate, StatusUpdate, RunEnded]  # noqa: UP007 (an alias evaluated at run time on 3.10)
 
 
