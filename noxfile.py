@@ -26,6 +26,7 @@ nox.options.sessions = [
     "tests-client",
     "tests-plugins",
     "tests-cross",
+    "tests-examples",
     "install-alone",
     "docs",
     "demo",
@@ -127,6 +128,15 @@ def tests_cross(session: nox.Session) -> None:
     _install_workspace(session, list(PACKAGES["plugins"][1]))
     _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
     session.run("pytest", *(session.posargs or ["tests"]), env=_test_env(session))
+
+
+@nox.session(name="tests-examples")
+def tests_examples(session: nox.Session) -> None:
+    """The example plugins' own tests (examples/*/tests), with every package and extra installed."""
+    _install_workspace(session, list(PACKAGES["plugins"][1]))
+    _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
+    default = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("examples/*/tests"))
+    session.run("pytest", *(session.posargs or default), env=_test_env(session))
 
 
 @nox.session(name="install-alone")
