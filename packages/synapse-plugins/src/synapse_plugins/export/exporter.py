@@ -498,12 +498,16 @@ class BaseExporter:
         iterator = iter(items)
         number = 0
         exhausted = False
+        failure: BaseException | None = None
         while True:
             while not exhausted and len(window) < ahead:
                 try:
                     item = next(iterator)
                 except StopIteration:
                     exhausted = True
+                    break
+                except Exception as exc:  # the source failed (a page that never came): finish what is in first
+                    exhausted, failure = True, exc
                     break
                 number += 1
                 future = None
@@ -512,6 +516,8 @@ class BaseExporter:
                     future = self._fetcher.submit(number, files)
                 window.append((number, item, future))
             if not window:
+                if failure is not None:
+                    raise failure
                 return
             yield window.popleft()
 
