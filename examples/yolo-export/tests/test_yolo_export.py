@@ -24,7 +24,8 @@ def test_the_export_is_a_yolo_dataset_a_loader_accepts(tmp_path: Path) -> None:
     folder = _export(tmp_path)
     config = yaml.safe_load((folder / "dataset.yaml").read_text())
     names = (folder / "classes.txt").read_text().splitlines()
-    assert names == sorted(names) and config["names"] == dict(enumerate(names))
+    assert names == sorted(names)
+    assert config["names"] == dict(enumerate(names))
     assert Path(config["path"]) == folder
     for split in ("train", "val"):
         images = sorted((folder / config[split]).iterdir())
@@ -33,7 +34,8 @@ def test_the_export_is_a_yolo_dataset_a_loader_accepts(tmp_path: Path) -> None:
             # Ultralytics finds a label by replacing /images/ with /labels/ and the suffix with .txt
             label = Path(str(image).replace("/images/", "/labels/")).with_suffix(".txt")
             width, height = read_image_size(image)
-            assert width > 0 and height > 0
+            assert width > 0
+            assert height > 0
             for line in label.read_text().splitlines():
                 class_id, *coords = line.split()
                 assert 0 <= int(class_id) < len(names)

@@ -56,7 +56,9 @@ class Recording(BaseExporter):
         return data
 
     def additional_file_saving(self, unique_export_path: Any) -> None:
-        self.calls.append(("additional", unique_export_path, sorted(p.name for p in (unique_export_path / "json").iterdir())))
+        self.calls.append(
+            ("additional", unique_export_path, sorted(p.name for p in (unique_export_path / "json").iterdir()))
+        )
 
 
 def _items(names: list[str], data: Any = None) -> list[dict[str, Any]]:
@@ -137,14 +139,16 @@ def test_the_local_target_exports_json_and_originals(tmp_path: Path) -> None:
     dataset = _dataset(tmp_path / "dm", 3)
     outcome = run_action(ExportAction, "export", _params(dataset, tmp_path / "out"))
     folder = Path(outcome.result["export_path"])
-    assert outcome.result["count"] == 3 and folder == tmp_path / "out" / "export"
+    assert outcome.result["count"] == 3
+    assert folder == tmp_path / "out" / "export"
     assert sorted(p.name for p in (folder / "json").iterdir()) == ["img_000.json", "img_001.json", "img_002.json"]
     originals = sorted((folder / "origin_files").iterdir())
     assert [p.name for p in originals] == ["img_000.png", "img_001.png", "img_002.png"]
     assert originals[0].read_bytes() == (dataset / "train" / "original_files" / "img_000.png").read_bytes()
     assert outcome.metrics["original_file"] == {"stand_by": 0, "success": 3, "failed": 0}
     assert outcome.progress[-1]["current_progress"]["overall"] == 100.0
-    assert len(outcome.events("export_original_file")) == 3 and len(outcome.events("export_data_file")) == 3
+    assert len(outcome.events("export_original_file")) == 3
+    assert len(outcome.events("export_data_file")) == 3
     json.dumps(outcome.result)  # the result crosses processes as JSON
 
 
@@ -153,7 +157,8 @@ def test_save_original_file_defaults_to_true_and_false_skips_originals(tmp_path:
     assert ExportAction.validate_params(_params(dataset, tmp_path)).save_original_file is True
     outcome = run_action(ExportAction, "export", _params(dataset, tmp_path / "out", save_original_file=False))
     folder = Path(outcome.result["export_path"])
-    assert not (folder / "origin_files").exists() and len(list((folder / "json").iterdir())) == 2
+    assert not (folder / "origin_files").exists()
+    assert len(list((folder / "json").iterdir())) == 2
 
 
 def test_a_missing_original_file_is_recorded(tmp_path: Path) -> None:
@@ -168,13 +173,15 @@ def test_a_missing_original_file_is_recorded(tmp_path: Path) -> None:
 
 def test_a_local_target_that_is_not_a_dm_dataset_fails_clearly(tmp_path: Path) -> None:
     outcome = run_action(ExportAction, "export", _params(tmp_path, tmp_path / "out"), check=False)
-    assert outcome.error is not None and "not a DM dataset" in str(outcome.error)
+    assert outcome.error is not None
+    assert "not a DM dataset" in str(outcome.error)
 
 
 def test_a_backend_target_without_credentials_fails_clearly(tmp_path: Path) -> None:
     params = {"name": "x", "path": str(tmp_path), "target": "task", "filter": {"project": 1}}
     outcome = run_action(ExportAction, "export", params, check=False)
-    assert outcome.error is not None and "SYNAPSE_HOST" in str(outcome.error)
+    assert outcome.error is not None
+    assert "SYNAPSE_HOST" in str(outcome.error)
 
 
 def test_a_plugin_folder_naming_a_base_exporter_subclass_runs_it(tmp_path: Path) -> None:
@@ -240,7 +247,8 @@ def test_a_resumed_export_equals_an_uninterrupted_one(tmp_path: Path) -> None:
         with pytest.raises(KeyboardInterrupt):
             export(tmp_path / "b")
         partial = tmp_path / "b" / "run"
-        assert (partial / STATE_DIR).is_dir() and not (partial / "classes.txt").exists()
+        assert (partial / STATE_DIR).is_dir()
+        assert not (partial / "classes.txt").exists()
         written_before = {p.name: p.stat().st_mtime_ns for p in (partial / "json").iterdir()}
         assert len(written_before) == 7
     finally:

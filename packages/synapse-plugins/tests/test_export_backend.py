@@ -91,7 +91,9 @@ def test_each_target_exports_every_item_across_pages_reading_page_one_once(
     result, logger = _run(tmp_path, server, _params(tmp_path, target, filter={"page_size": 2}))
     folder = Path(result["export_path"])
     assert result["count"] == 5
-    assert [json.loads((folder / "json" / f"{i:03d}.json").read_text()) for i in range(5)] == [{"i": i} for i in range(5)]
+    assert [json.loads((folder / "json" / f"{i:03d}.json").read_text()) for i in range(5)] == [
+        {"i": i} for i in range(5)
+    ]
     assert [(folder / "origin_files" / f"{i:03d}.jpg").read_bytes() for i in range(5)] == [
         f"image {i} {i:03d}.jpg".encode() for i in range(5)
     ]
@@ -149,7 +151,8 @@ def test_an_original_that_404s_is_recorded_and_the_rest_export(tmp_path: Path, s
     folder = Path(result["export_path"])
     errors = json.loads((folder / ERROR_LIST_FILE).read_text())
     assert [name for name, _ in errors["origin_file_name"]] == ["001.jpg"]
-    assert "404" in errors["origin_file_name"][0][1] and "s3cr3t" not in json.dumps(errors)
+    assert "404" in errors["origin_file_name"][0][1]
+    assert "s3cr3t" not in json.dumps(errors)
     assert sorted(p.name for p in (folder / "origin_files").iterdir()) == ["000.jpg", "002.jpg"]
     assert not any(p.name.startswith(".") for p in (folder / "origin_files").iterdir())  # no partial files
     assert logger.metrics[-1]["record"]["categories"]["original_file"] == {"stand_by": 0, "success": 2, "failed": 1}
@@ -167,7 +170,12 @@ def test_hostile_and_duplicate_names_are_confined_and_kept_apart(tmp_path: Path,
     _add(server, "task", 4, names=["../../../evil.jpg", "dup.jpg", "dup.jpg", "..\\..\\win.jpg"])
     result, _ = _run(tmp_path, server, _params(tmp_path, "task"))
     folder = Path(result["export_path"])
-    assert sorted(p.name for p in (folder / "origin_files").iterdir()) == ["dup(1).jpg", "dup.jpg", "evil.jpg", "win.jpg"]
+    assert sorted(p.name for p in (folder / "origin_files").iterdir()) == [
+        "dup(1).jpg",
+        "dup.jpg",
+        "evil.jpg",
+        "win.jpg",
+    ]
     assert (folder / "origin_files" / "dup(1).jpg").read_bytes() == b"image 2 dup.jpg"
     assert json.loads((folder / "json" / "dup(1).json").read_text()) == {"i": 2}
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["out"]
@@ -175,7 +183,8 @@ def test_hostile_and_duplicate_names_are_confined_and_kept_apart(tmp_path: Path,
 
 def test_zero_items_export_successfully(tmp_path: Path, server: Any) -> None:
     result, logger = _run(tmp_path, server, _params(tmp_path, "assignment"))
-    assert result["count"] == 0 and Path(result["export_path"]).is_dir()
+    assert result["count"] == 0
+    assert Path(result["export_path"]).is_dir()
     assert "No results found." in logger.messages
     assert logger.progress[-1]["current_progress"]["overall"] == 100.0
 

@@ -1,8 +1,9 @@
 """The built-in ``export`` action: validate the params, open the target and the storage, run the plugin's exporter.
 
 Example:
-    >>> ExportAction.validate_params({"name": "out", "target": "local", "filter": {"path": "dataset"},
-    ...                               "path": "exports"}).save_original_file
+    >>> ExportAction.validate_params(
+    ...     {"name": "out", "target": "local", "filter": {"path": "dataset"}, "path": "exports"}
+    ... ).save_original_file
     True
     >>> ExportAction.progress_categories, ExportAction.metrics_categories
     ({'dataset_conversion': 100}, ['data_file', 'original_file'])
@@ -101,8 +102,9 @@ class ExportAction(Action[ExportParams]):
             >>> ExportAction.bind(Mine).hook_cls is Mine
             True
         """
-        return type(f"{hook_cls.__name__}Export", (cls,), {"hook_cls": hook_cls, "__module__": hook_cls.__module__,
-                                                           "__qualname__": f"{hook_cls.__qualname__}Export"})  # fmt: skip
+        namespace = {"hook_cls": hook_cls, "__module__": hook_cls.__module__,
+                     "__qualname__": f"{hook_cls.__qualname__}Export"}  # fmt: skip
+        return type(f"{hook_cls.__name__}Export", (cls,), namespace)
 
     def start(self) -> dict[str, Any]:
         """Run the export.

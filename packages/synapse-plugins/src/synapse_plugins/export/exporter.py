@@ -33,6 +33,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,8 @@ from .originals import OriginalFetcher
 if TYPE_CHECKING:
     from synapse_fileutils.storage import Storage
 
-    from ..run import MetricsRecord, Run
+    from ..run import Run
+from ..run.records import MetricsRecord
 
 __all__ = ["ERROR_LIST_FILE", "BaseExporter", "ExportStatus"]
 
@@ -68,6 +70,24 @@ class ExportStatus:
 
 def _is_pathlike(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
+
+
+@dataclass
+class _Pass:
+    """What one export pass carries from item to item."""
+
+    flag: bool
+    done: set[str]
+    manifest: ExportManifest
+    original: MetricsRecord
+    data: MetricsRecord
+    number: int = 0
+    errors_json: list[list[str]] = field(default_factory=list)
+    errors_original: list[list[str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors_json) + len(self.errors_original)
 
 
 class BaseExporter:
@@ -167,7 +187,7 @@ class BaseExporter:
         source = (files.get("path") or files.get("url") or "") if isinstance(files, Mapping) else ""
         return PurePosixPath(str(source).split("?", 1)[0]).name
 
-    def process_file_saving(
+    def process_file_saving(  # noqa: PLR0917 - the documented hook signature
         self,
         final_data: Any,
         unique_export_path: Any,
@@ -388,36 +408,30 @@ class BaseExporter:
         self.run.log_message("Resuming export process." if resuming else "Starting export process.")
         flag = bool(self.params.get("save_original_file", True))
         self.output_paths = self.setup_output_directories(self.unique_export_path, flag)
-
         count = self.params.get("count")
         total = count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
-        original_record = self.run.MetricsRecord(stand_by=total, success=0, failed=0)
-        data_record = self.run.MetricsRecord(stand_by=total, success=0, failed=0)
-        errors_json: list[list[str]] = []
-        errors_original: list[list[str]] = []
+        tally = _Pass(flag, done, manifest, self.run.MetricsRecord(stand_by=total),
+                      self.run.MetricsRecord(stand_by=total))  # fmt: skip
         self._set_progress(0, total)
-        scratch = Path(tempfile.mkdtemp(prefix="synapse-export-"))
-        self._fetcher = OriginalFetcher(scratch, workers=self.download_workers)
-        number = 0
+        self._fetcher = OriginalFetcher(Path(tempfile.mkdtemp(prefix="synapse-export-")), workers=self.download_workers)
         try:
             for number, item, future in self._prefetched(items, flag, done):
+                tally.number = number
                 self._set_progress(min(number, total) if total else number, total or number)
                 if number == 1:
                     self.run.log_message("Converting dataset.")
                 self._current = {"token": number, "future": future}
                 try:
-                    self._export_one(item, number, flag, done, manifest, errors_json, errors_original,
-                                     original_record, data_record)  # fmt: skip
+                    self._export_one(item, number, tally)
                 finally:
                     source = self._current.get("source")
                     if source is not None:
                         self._fetcher.release(Path(source))
                     self._current = {}
-            self._current = {}
             self.additional_file_saving(self.unique_export_path)
-            if errors_json or errors_original:
-                self._folder().write_json(ERROR_LIST_FILE,
-                                          {"json_file_name": errors_json, "origin_file_name": errors_original})  # fmt: skip
+            if tally.failed:
+                self._folder().write_json(ERROR_LIST_FILE, {"json_file_name": tally.errors_json,
+                                                            "origin_file_name": tally.errors_original})  # fmt: skip
             manifest.remove()
         except BaseException:
             with contextlib.suppress(Exception):
@@ -426,58 +440,49 @@ class BaseExporter:
         finally:
             self._fetcher.close()
             self._fetcher = None
-        if not flag:
-            original_record.stand_by = 0
-        self.run.log_message(f"Exported {data_record.success} of {number} items"
-                             + (f"; {len(errors_json) + len(errors_original)} files failed (see {ERROR_LIST_FILE})."
-                                if errors_json or errors_original else "."),
-                             context="warning" if errors_json or errors_original else "success")  # fmt: skip
+        self._log_summary(tally)
         self.run.end_log()
         return self.unique_export_path
 
     # -- internals ------------------------------------------------------------------------------------------------
 
-    def _export_one(
-        self,
-        item: Any,
-        number: int,
-        flag: bool,
-        done: set[str],
-        manifest: ExportManifest,
-        errors_json: list[list[str]],
-        errors_original: list[list[str]],
-        original_record: MetricsRecord,
-        data_record: MetricsRecord,
-    ) -> None:
+    def _log_summary(self, tally: _Pass) -> None:
+        if tally.failed:
+            text = f"; {tally.failed} files failed (see {ERROR_LIST_FILE})."
+            self.run.log_message(f"Exported {tally.data.success} of {tally.number} items{text}", context="warning")
+        else:
+            self.run.log_message(f"Exported {tally.data.success} of {tally.number} items.", context="success")
+
+    def _export_one(self, item: Any, number: int, tally: _Pass) -> None:
         key = self._item_key(item, number)
         try:
             final = self.process_data_conversion(item)
         except Exception as exc:  # one bad item is recorded, the rest export
-            label = self._label(item)
-            errors_json.append([label, f"conversion failed: {describe(exc)}"])
-            self._count_failed(data_record, "data_file")
-            if flag:
-                self._count_failed(original_record, "original_file")
-            self.run.log("export_event", {"target_id": self._item_id(item), "info": {"error": describe(exc)},
+            tally.errors_json.append([self._label(item), f"conversion failed: {describe(exc)}"])
+            self._count_failed(tally.data, "data_file")
+            if tally.flag:
+                self._count_failed(tally.original, "original_file")
+            info = {"error": describe(exc)}
+            self.run.log("export_event", {"target_id": self._item_id(item), "info": info,
                                           "status": ExportStatus.FAILED, "created": time.time()})  # fmt: skip
             return
-        if key in done:  # written by an earlier, interrupted run: claim its names so later items get the same ones
+        if key in tally.done:  # written by an earlier, interrupted run: claim its names so later items get the same
             self._claim_names(final)
-            for record, category in ((data_record, "data_file"), (original_record, "original_file")):
-                if category == "data_file" or flag:
+            for record, category in ((tally.data, "data_file"), (tally.original, "original_file")):
+                if category == "data_file" or tally.flag:
                     record.stand_by = max(record.stand_by - 1, 0)
                     record.success += 1
                     self.run.log_metrics(record, category)
             return
-        before = len(errors_json) + len(errors_original)
+        before = tally.failed
         try:
-            saved = self.process_file_saving(final, self.unique_export_path, flag, errors_json, errors_original,
-                                             original_record, data_record, number)  # fmt: skip
+            saved = self.process_file_saving(final, self.unique_export_path, tally.flag, tally.errors_json,
+                                             tally.errors_original, tally.original, tally.data, number)  # fmt: skip
         except Exception as exc:  # a raising saving hook fails this item only
-            errors_json.append([self._label(final), describe(exc)])
+            tally.errors_json.append([self._label(final), describe(exc)])
             saved = False
-        if saved is not False and len(errors_json) + len(errors_original) == before:
-            manifest.add(key)
+        if saved is not False and tally.failed == before:
+            tally.manifest.add(key)
 
     def _set_progress(self, current: int, total: int) -> None:
         try:

@@ -37,7 +37,7 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
 
 
 def safe_file_name(name: Any, *, fallback: str = "item") -> str:
-    """Return a bare, safe file name for a name that came from outside.
+    r"""Return a bare, safe file name for a name that came from outside.
 
     The last path component is kept (``/`` and ``\\`` both separate), control and reserved characters become ``_``,
     leading dots and spaces are dropped (no hidden files, no ``..``), and long names are shortened keeping the suffix.
@@ -112,7 +112,7 @@ class NameAllocator:
 
 
 class ExportFolder:
-    """One folder of a storage provider that an export writes into: atomic writes, confined keys.
+    r"""One folder of a storage provider that an export writes into: atomic writes, confined keys.
 
     Args:
         storage: The storage (a ``synapse_fileutils.storage`` provider).

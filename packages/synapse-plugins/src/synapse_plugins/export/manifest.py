@@ -13,10 +13,12 @@ Example:
     >>> folder = ExportFolder(LocalStorage(tempfile.mkdtemp()), "out")
     >>> manifest = ExportManifest(folder, "f1")
     >>> manifest.start()
-    >>> manifest.add("7"); manifest.flush()
+    >>> manifest.add("7")
+    ... manifest.flush()
     >>> ExportManifest.read_fingerprint(folder), sorted(ExportManifest(folder, "f1").load())
     ('f1', ['7'])
-    >>> manifest.remove(); folder.exists(STATE_DIR)
+    >>> manifest.remove()
+    ... folder.exists(STATE_DIR)
     False
 """
 

@@ -3,7 +3,7 @@ r"""Where export items come from: the platform's assignments, ground-truth event
 | target | ``filter`` must have | items from |
 |---|---|---|
 | ``assignment`` | ``project`` | ``BackendClient.list_assignments(filter, list_all=True)`` |
-| ``ground_truth`` | ``ground_truth_dataset_version`` | ``list_ground_truth_events({"ground_truth_dataset_versions": v})`` |
+| ``ground_truth`` | ``ground_truth_dataset_version`` | ``list_ground_truth_events`` of that version |
 | ``task`` | ``project`` | ``list_tasks(filter + expand data_unit, assignment, workshop)`` |
 | ``local`` | ``path`` (a DM dataset folder) | ``synapse_plugins.converters.iter_dm_items``, no backend |
 
@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -150,7 +151,9 @@ def _require(target: str, filters: Mapping[str, Any]) -> Any:
     return value
 
 
-def open_target(target: str, filters: Mapping[str, Any] | None, *, client: BackendClient | None = None) -> TargetResults:
+def open_target(
+    target: str, filters: Mapping[str, Any] | None, *, client: BackendClient | None = None
+) -> TargetResults:
     """Open a target and return its items (lazily), their count and the project configuration.
 
     Args:
@@ -226,10 +229,8 @@ def _local_items(root: Path) -> Iterator[dict[str, Any]]:
         files: dict[str, Any] = {"file_name_original": f"{dm.name}.json"}
         if dm.image_path is not None:
             files = {"path": str(dm.image_path), "file_name_original": dm.image_path.name}
-            try:
+            with contextlib.suppress(ConversionError):
                 files["width"], files["height"] = read_image_size(dm.image_path)
-            except ConversionError:
-                pass
         item: dict[str, Any] = {"id": dm.label, "data": data, "files": files, "file_specs": {"image_1": files},
                                 "split": dm.split}  # fmt: skip
         if error:
