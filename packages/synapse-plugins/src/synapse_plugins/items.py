@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 __all__ = ["ItemFailed", "ItemReport", "ItemStatus", "ItemTrouble"]
@@ -80,7 +80,8 @@ class ItemReport:
 
     Args:
         categories: The categories counted (e.g. ``["data_file", "original_file"]``).
-        total: Items expected per category (``stand_by`` starts there and goes down).
+        total: Items expected: one number for every category, or ``{category: number}`` (``stand_by`` starts there
+            and goes down).
         strict: Re-raise the first failure instead of recording it.
 
     Example:
@@ -90,9 +91,13 @@ class ItemReport:
         (False, 1)
     """
 
-    def __init__(self, categories: Iterable[str], *, total: int = 0, strict: bool = False) -> None:
+    def __init__(self, categories: Iterable[str], *, total: int | Mapping[str, int] = 0, strict: bool = False) -> None:
         self.strict = strict
-        self._counts = {name: {"stand_by": max(int(total), 0), "success": 0, "failed": 0} for name in categories}
+
+        def start(name: str) -> int:
+            return max(int(total.get(name, 0) if isinstance(total, Mapping) else total), 0)
+
+        self._counts = {name: {"stand_by": start(name), "success": 0, "failed": 0} for name in categories}
         self._failures: dict[str, list[ItemTrouble]] = {name: [] for name in self._counts}
 
     def _bucket(self, category: str) -> dict[str, int]:
