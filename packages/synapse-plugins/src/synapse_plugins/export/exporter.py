@@ -337,7 +337,8 @@ class BaseExporter:
     def write_export_file(self, relative: str, data: bytes | str | Any) -> None:
         """Write a file into the export folder through its storage (atomic, confined to the folder).
 
-        ``bytes`` are written as they are, ``str`` as UTF-8, anything else as indented JSON. Use it in
+        ``bytes`` are written as they are, ``str`` as UTF-8, a ``Path`` (or other ``os.PathLike``) is copied from
+        that local file (streamed), anything else is written as indented JSON. Use it in
         ``additional_file_saving`` so the export works on every storage, not only local folders.
 
         Args:
@@ -349,6 +350,8 @@ class BaseExporter:
             folder.write_bytes(relative, data)
         elif isinstance(data, str):
             folder.write_text(relative, data)
+        elif isinstance(data, os.PathLike):
+            folder.write_file(relative, data)
         else:
             folder.write_json(relative, data, indent=2)
 
