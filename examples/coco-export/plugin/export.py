@@ -34,8 +34,8 @@ class CocoExporter(BaseExporter):
             dm = convert_v1_to_v2(dm)
         if not isinstance(dm, dict):
             return data
-        for annotations in image_annotations(dm, str(data.get("id"))).values():
-            for annotation in annotations:
+        for by_tool in image_annotations(dm, str(data.get("id"))).values():
+            for annotation in by_tool:
                 if annotation.get("classification") is not None:
                     self.class_names.add(annotation_class(annotation, str(data.get("id"))))
         return {**data, "data": dm}

@@ -42,4 +42,5 @@ def test_ids_are_unique_across_splits_and_categories_match_between_them(tmp_path
     assert files[0]["categories"] == files[1]["categories"]
     image_ids = [i["id"] for f in files for i in f["images"]]
     annotation_ids = [a["id"] for f in files for a in f["annotations"]]
-    assert len(set(image_ids)) == len(image_ids) and len(set(annotation_ids)) == len(annotation_ids)
+    assert len(set(image_ids)) == len(image_ids)
+    assert len(set(annotation_ids)) == len(annotation_ids)
