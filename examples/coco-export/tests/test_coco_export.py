@@ -31,7 +31,8 @@ def test_each_split_loads_in_pycocotools_with_its_images(tmp_path: Path) -> None
             assert (folder / "images" / split / image["file_name"]).is_file()
             for ann in coco.loadAnns(coco.getAnnIds(imgIds=image["id"])):
                 x, y, w, h = ann["bbox"]
-                assert x >= 0 and y >= 0 and x + w <= image["width"] + 1e-6 and y + h <= image["height"] + 1e-6
+                assert 0 <= x <= x + w <= image["width"] + 1e-6
+                assert 0 <= y <= y + h <= image["height"] + 1e-6
         seen_images += len(coco.getImgIds())
     assert seen_images == 6
 
