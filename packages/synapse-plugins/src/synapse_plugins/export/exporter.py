@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -73,6 +73,16 @@ def _is_pathlike(value: Any) -> bool:
 
 
 @dataclass
+class _Write:
+    """A file write in flight: where its failure goes once it ends."""
+
+    future: Future[None]
+    errors: list[list[str]]
+    name: str
+    category: str
+
+
+@dataclass
 class _Pass:
     """What one export pass carries from item to item."""
 
@@ -84,6 +94,8 @@ class _Pass:
     number: int = 0
     errors_json: list[list[str]] = field(default_factory=list)
     errors_original: list[list[str]] = field(default_factory=list)
+    #: Items whose files are still being written: (manifest key or None, their writes).
+    pending: deque[tuple[str | None, list[_Write]]] = field(default_factory=deque)
 
     @property
     def failed(self) -> int:
@@ -104,6 +116,9 @@ class BaseExporter:
 
     Attributes:
         download_workers: Original files downloading at the same time (class attribute, default 8).
+        write_workers: Files written to the storage at the same time (default 4). Writes of the default hooks run in
+            the background; a write that fails is recorded as the item's failure when it ends, before
+            ``additional_file_saving``.
         json_dir: Folder of the JSON files (``json``).
         originals_dir: Folder of the original files (``origin_files``).
 
@@ -120,6 +135,7 @@ class BaseExporter:
     """
 
     download_workers: int = 8
+    write_workers: int = 4
     json_dir: str = "json"
     originals_dir: str = "origin_files"
 
@@ -135,6 +151,8 @@ class BaseExporter:
         self.folder: ExportFolder | None = None
         self._names = NameAllocator()
         self._fetcher: OriginalFetcher | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._tally: _Pass | None = None
         self._current: dict[str, Any] = {}
 
     def __repr__(self) -> str:
@@ -255,7 +273,7 @@ class BaseExporter:
         error = None
         try:
             source = self.original_source(result)
-            self._write_file(base_path, file_name, source)
+            self._write_file(base_path, file_name, source, error_file_list)
             status = ExportStatus.SUCCESS
         except Exception as exc:  # a failed file fails this item only
             error = describe(exc)
@@ -284,8 +302,8 @@ class BaseExporter:
                                  context="warning")  # fmt: skip
         else:
             try:
-                self._write_bytes(base_path, file_name,
-                                  json.dumps(data, indent=4, ensure_ascii=False).encode("utf-8"))  # fmt: skip
+                payload = json.dumps(data, indent=4, ensure_ascii=False).encode("utf-8")
+                self._write_bytes(base_path, file_name, payload, error_file_list)
             except Exception as exc:  # an unserializable item fails this item only
                 error = describe(exc)
         status = ExportStatus.FAILED if error else ExportStatus.SUCCESS
@@ -415,8 +433,11 @@ class BaseExporter:
         total = count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
         tally = _Pass(flag, done, manifest, self.run.MetricsRecord(stand_by=total),
                       self.run.MetricsRecord(stand_by=total))  # fmt: skip
+        self._tally = tally
         self._set_progress(0, total)
-        self._fetcher = OriginalFetcher(Path(tempfile.mkdtemp(prefix="synapse-export-")), workers=self.download_workers)
+        scratch = self.folder.local_scratch() or Path(tempfile.mkdtemp(prefix="synapse-export-"))
+        self._fetcher = OriginalFetcher(scratch, workers=self.download_workers)
+        self._writer = ThreadPoolExecutor(self.write_workers, thread_name_prefix="synapse-export-write")
         try:
             for number, item, future in self._prefetched(items, flag, done):
                 tally.number = number
@@ -428,9 +449,11 @@ class BaseExporter:
                     self._export_one(item, number, tally)
                 finally:
                     source = self._current.get("source")
-                    if source is not None:
+                    if source is not None and not self._current.get("placed"):
                         self._fetcher.release(Path(source))
                     self._current = {}
+                self._drain(tally, wait=len(tally.pending) > 4 * self.write_workers)
+            self._drain(tally, wait=True, everything=True)
             self.additional_file_saving(self.unique_export_path)
             if tally.failed:
                 self._folder().write_json(ERROR_LIST_FILE, {"json_file_name": tally.errors_json,
@@ -438,11 +461,16 @@ class BaseExporter:
             manifest.remove()
         except BaseException:
             with contextlib.suppress(Exception):
+                self._drain(tally, wait=True, everything=True)
+            with contextlib.suppress(Exception):
                 manifest.flush()
             raise
         finally:
+            self._writer.shutdown(wait=True)
+            self._writer = None
             self._fetcher.close()
             self._fetcher = None
+            self._tally = None
         self._log_summary(tally)
         self.run.end_log()
         return self.unique_export_path
@@ -478,14 +506,37 @@ class BaseExporter:
                     self.run.log_metrics(record, category)
             return
         before = tally.failed
+        self._current["writes"] = writes = []
         try:
             saved = self.process_file_saving(final, self.unique_export_path, tally.flag, tally.errors_json,
                                              tally.errors_original, tally.original, tally.data, number)  # fmt: skip
         except Exception as exc:  # a raising saving hook fails this item only
             tally.errors_json.append([self._label(final), describe(exc)])
             saved = False
-        if saved is not False and tally.failed == before:
-            tally.manifest.add(key)
+        tally.pending.append((key if saved is not False and tally.failed == before else None, writes))
+
+    def _drain(self, tally: _Pass, *, wait: bool, everything: bool = False) -> None:
+        """Settle finished writes in item order: record late failures, mark fully written items done."""
+        while tally.pending:
+            key, writes = tally.pending[0]
+            if not (wait or all(w.future.done() for w in writes)):
+                return
+            tally.pending.popleft()
+            failed = False
+            for write in writes:
+                try:
+                    write.future.result()
+                except Exception as exc:  # the file did not reach the storage: the item failed after all
+                    failed = True
+                    write.errors.append([write.name, describe(exc)])
+                    record = tally.data if write.category == "data_file" else tally.original
+                    record.success = max(record.success - 1, 0)
+                    record.failed += 1
+                    self.run.log_metrics(record, write.category)
+            if key is not None and not failed:
+                tally.manifest.add(key)
+            if not everything:
+                wait = False
 
     def _set_progress(self, current: int, total: int) -> None:
         try:
@@ -581,11 +632,25 @@ class BaseExporter:
             inner = "" if inner == "." else inner
         return f"{inner}/{file_name}" if inner else file_name
 
-    def _write_bytes(self, base_path: Any, file_name: str, data: bytes) -> None:
-        self._folder().write_bytes(self._relative(base_path, file_name), data)
+    def _submit(self, function: Any, *args: Any, errors: list[list[str]], name: str, category: str) -> None:
+        """Run a write on the writer pool (inline outside ``export()``); its failure is recorded when it ends."""
+        writes = self._current.get("writes")
+        if self._writer is None or writes is None:
+            function(*args)
+            return
+        writes.append(_Write(self._writer.submit(function, *args), errors, name, category))
 
-    def _write_file(self, base_path: Any, file_name: str, source: Path) -> None:
-        self._folder().write_file(self._relative(base_path, file_name), source)
+    def _write_bytes(self, base_path: Any, file_name: str, data: bytes, errors: list[list[str]]) -> None:
+        self._submit(self._folder().write_bytes, self._relative(base_path, file_name), data,
+                     errors=errors, name=file_name, category="data_file")  # fmt: skip
+
+    def _write_file(self, base_path: Any, file_name: str, source: Path, errors: list[list[str]]) -> None:
+        relative = self._relative(base_path, file_name)
+        scratch = self._fetcher is not None and source.parent == self._fetcher.scratch
+        if scratch and self._current.get("source") == source:
+            self._current["placed"] = True  # the write moves it; the loop must not delete it first
+        function = self._folder().place_file if scratch else self._folder().write_file
+        self._submit(function, relative, source, errors=errors, name=file_name, category="original_file")
 
     def _resolve_root(self) -> tuple[Storage, str]:
         if self.export_storage is not None:

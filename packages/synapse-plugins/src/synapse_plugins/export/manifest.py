@@ -14,11 +14,11 @@ Example:
     >>> manifest = ExportManifest(folder, "f1")
     >>> manifest.start()
     >>> manifest.add("7")
-    ... manifest.flush()
+    >>> manifest.flush()
     >>> ExportManifest.read_fingerprint(folder), sorted(ExportManifest(folder, "f1").load())
     ('f1', ['7'])
     >>> manifest.remove()
-    ... folder.exists(STATE_DIR)
+    >>> folder.exists(STATE_DIR)
     False
 """
 
@@ -133,14 +133,13 @@ class ExportManifest:
         self._pending.clear()
 
     def remove(self) -> None:
-        """Delete the resume state (the export completed)."""
+        """Delete the resume state (the export completed), scratch files of earlier runs included."""
         self._pending.clear()
+        local = getattr(self.folder.storage, "root", None)
+        if local is not None:  # local storage: the whole folder at once
+            import shutil
+
+            shutil.rmtree(self.folder.storage.get_pathlib(self.folder.key(STATE_DIR)), ignore_errors=True)
+            return
         for relative in list(self.folder.files(STATE_DIR)):
             self.folder.delete(relative)
-        local = getattr(self.folder.storage, "root", None)
-        if local is not None:  # local storage: drop the emptied folder too
-            import contextlib
-            import os
-
-            with contextlib.suppress(OSError):
-                os.rmdir(os.path.join(local, self.folder.key(STATE_DIR)))
