@@ -118,7 +118,7 @@ def run_ours(url: str, token: str, tenant: str, out: Path) -> int:
     environ = {"SYNAPSE_HOST": url, "SYNAPSE_ACCESS_TOKEN": token, "SYNAPSE_TENANT": tenant}
     logger = BatchingLogger(url, token, tenant, "1")
     result = execute(Invocation.create(plugin, "export", params, env_names=ENV_NAMES), logger=logger, environ=environ)
-    return int(len(list((Path(result["export_path"]) / "json").iterdir())))
+    return len(list((Path(result["export_path"]) / "json").iterdir()))
 
 
 def run_old(url: str, token: str, tenant: str, out: Path, limit: int) -> int:
@@ -190,7 +190,7 @@ def worker(args: list[str]) -> None:
     kind, url, token, tenant, out = args[:5]
     import requests  # noqa: F401 - every worker pays the same imports before the baseline
 
-    import synapse_plugins.execution  # noqa: F401
+    import synapse_plugins.execution
     import synapse_plugins.export.action  # noqa: F401
 
     baseline = rss_mib()

@@ -415,18 +415,7 @@ class BaseExporter:
             ExportError: The export folder cannot be chosen or written (per-item failures are recorded instead).
         """
         items = self.export_items if export_items is None else export_items
-        name = self.params.get("name")
-        if not isinstance(name, str) or not name.strip() or safe_file_name(name, fallback="") != name:
-            raise ExportError(f"export name must be a plain folder name, got {name!r}")
-        storage, root_key = self._resolve_root()
-        fp = fingerprint(f"{type(self).__module__}.{type(self).__qualname__}", self.params)
-        unique_name, resuming = self._choose_folder(storage, root_key, name, fp)
-        self.folder = ExportFolder(storage, "/".join(p for p in (root_key, unique_name) if p))
-        self.unique_export_path = self.path_root / unique_name
-        manifest = ExportManifest(self.folder, fp)
-        done = manifest.load() if resuming else set()
-        manifest.start()
-        self.run.log_message("Resuming export process." if resuming else "Starting export process.")
+        manifest, done = self._open_folder()
         flag = bool(self.params.get("save_original_file", True))
         self.output_paths = self.setup_output_directories(self.unique_export_path, flag)
         count = self.params.get("count")
@@ -435,9 +424,9 @@ class BaseExporter:
                       self.run.MetricsRecord(stand_by=total))  # fmt: skip
         self._tally = tally
         self._set_progress(0, total)
-        scratch = self.folder.local_scratch() or Path(tempfile.mkdtemp(prefix="synapse-export-"))
-        self._fetcher = OriginalFetcher(scratch, workers=self.download_workers)
-        self._writer = ThreadPoolExecutor(self.write_workers, thread_name_prefix="synapse-export-write")
+        scratch = self._folder().local_scratch() or Path(tempfile.mkdtemp(prefix="synapse-export-"))
+        self._fetcher = fetcher = OriginalFetcher(scratch, workers=self.download_workers)
+        self._writer = writer = ThreadPoolExecutor(self.write_workers, thread_name_prefix="synapse-export-write")
         try:
             for number, item, future in self._prefetched(items, flag, done):
                 tally.number = number
@@ -450,7 +439,7 @@ class BaseExporter:
                 finally:
                     source = self._current.get("source")
                     if source is not None and not self._current.get("placed"):
-                        self._fetcher.release(Path(source))
+                        fetcher.release(Path(source))
                     self._current = {}
                 self._drain(tally, wait=len(tally.pending) > 4 * self.write_workers)
             self._drain(tally, wait=True, everything=True)
@@ -466,9 +455,9 @@ class BaseExporter:
                 manifest.flush()
             raise
         finally:
-            self._writer.shutdown(wait=True)
+            writer.shutdown(wait=True)
             self._writer = None
-            self._fetcher.close()
+            fetcher.close()
             self._fetcher = None
             self._tally = None
         self._log_summary(tally)
@@ -476,6 +465,22 @@ class BaseExporter:
         return self.unique_export_path
 
     # -- internals ------------------------------------------------------------------------------------------------
+
+    def _open_folder(self) -> tuple[ExportManifest, set[str]]:
+        """Choose (or find, to resume) the unique export folder; return its manifest and the items already done."""
+        name = self.params.get("name")
+        if not isinstance(name, str) or not name.strip() or safe_file_name(name, fallback="") != name:
+            raise ExportError(f"export name must be a plain folder name, got {name!r}")
+        storage, root_key = self._resolve_root()
+        fp = fingerprint(f"{type(self).__module__}.{type(self).__qualname__}", self.params)
+        unique_name, resuming = self._choose_folder(storage, root_key, name, fp)
+        self.folder = ExportFolder(storage, "/".join(p for p in (root_key, unique_name) if p))
+        self.unique_export_path = self.path_root / unique_name
+        manifest = ExportManifest(self.folder, fp)
+        done = manifest.load() if resuming else set()
+        manifest.start()
+        self.run.log_message("Resuming export process." if resuming else "Starting export process.")
+        return manifest, done
 
     def _log_summary(self, tally: _Pass) -> None:
         if tally.failed:
@@ -506,7 +511,8 @@ class BaseExporter:
                     self.run.log_metrics(record, category)
             return
         before = tally.failed
-        self._current["writes"] = writes = []
+        writes: list[_Write] = []
+        self._current["writes"] = writes
         try:
             saved = self.process_file_saving(final, self.unique_export_path, tally.flag, tally.errors_json,
                                              tally.errors_original, tally.original, tally.data, number)  # fmt: skip
