@@ -279,3 +279,28 @@ def test_export_params_cross_processes_as_json(tmp_path: Path) -> None:
     assert pickle.loads(pickle.dumps(params)) == params
     invocation = Invocation.create(tmp_path, "export", raw)
     assert Invocation.from_json(invocation.to_json()).params == raw
+
+
+def test_an_export_into_a_non_local_storage_writes_through_the_storage(tmp_path: Path) -> None:
+    local_fs = pytest.importorskip("fsspec.implementations.local")  # installed with the storage extras (nox, CI)
+    from synapse_fileutils.storage.remote import FsspecStorage
+
+    from synapse_plugins.export.targets import open_target
+
+    class Summary(BaseExporter):
+        def additional_file_saving(self, unique_export_path: Any) -> None:
+            self.write_export_file("summary.json", {"files": self.list_export_files("json")})
+
+    dataset = _dataset(tmp_path / "dm", 3)
+    storage = FsspecStorage(local_fs.LocalFileSystem(), str(tmp_path / "bucket"))
+    found = open_target("local", {"path": str(dataset)})
+    exporter = Summary(Run(), found.items, storage.get_pathlib("exports"), name="remote", count=found.count)
+    exporter.export_storage = storage
+    folder = exporter.export()
+    assert folder.key == "exports/remote"
+    written = tmp_path / "bucket" / "exports" / "remote"
+    assert sorted(p.relative_to(written).as_posix() for p in written.rglob("*") if p.is_file()) == [
+        "json/img_000.json", "json/img_001.json", "json/img_002.json",
+        "origin_files/img_000.png", "origin_files/img_001.png", "origin_files/img_002.png", "summary.json",
+    ]  # fmt: skip
+    assert json.loads((written / "summary.json").read_text())["files"][0] == "json/img_000.json"
