@@ -284,7 +284,6 @@ def test_export_params_cross_processes_as_json(tmp_path: Path) -> None:
 def test_an_export_into_a_non_local_storage_writes_through_the_storage(tmp_path: Path) -> None:
     local_fs = pytest.importorskip("fsspec.implementations.local")  # installed with the storage extras (nox, CI)
     from synapse_fileutils.storage.remote import FsspecStorage
-
     from synapse_plugins.export.targets import open_target
 
     class Summary(BaseExporter):
