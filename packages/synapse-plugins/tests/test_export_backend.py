@@ -10,15 +10,11 @@ from typing import Any
 
 import backend_server
 import pytest
-from plugin_factory import write_plugin
+from backend_run import run_with_backend
 from protocol_server import Fault, json_reply
 
-from synapse_plugins.errors import ExecutionError
-from synapse_plugins.execution import Invocation, execute
 from synapse_plugins.export import ERROR_LIST_FILE
-from synapse_plugins.run.loggers import MemoryLogger
 
-ENV_NAMES = ("SYNAPSE_HOST", "SYNAPSE_ACCESS_TOKEN", "SYNAPSE_TENANT")
 PROJECT = 3
 VERSION = 7  # the server's seed holds events of version 2
 
@@ -61,21 +57,8 @@ FILTERS = {
 LIST_PATHS = {"task": r"/sdk/tasks/", "assignment": r"/sdk/assignments/", "ground_truth": r"/sdk/ground_truth_events/"}
 
 
-def _run(tmp_path: Path, server: Any, params: dict[str, Any], *, exporter: str | None = None,
-         check: bool = True) -> tuple[Any, MemoryLogger]:  # fmt: skip
-    modules = {"export": exporter} if exporter else {}
-    actions = {"export": {"entrypoint": "{pkg}.export:Exporter"} if exporter else {}}
-    plugin = write_plugin(tmp_path, modules, actions, category="export")
-    environ = {"SYNAPSE_HOST": server.url, "SYNAPSE_ACCESS_TOKEN": backend_server.ACCESS_TOKEN,
-               "SYNAPSE_TENANT": backend_server.TENANT}  # fmt: skip
-    logger = MemoryLogger()
-    invocation = Invocation.create(plugin, "export", params, env_names=ENV_NAMES)
-    try:
-        return execute(invocation, logger=logger, environ=environ), logger
-    except ExecutionError:
-        if check:
-            raise
-        return None, logger
+def _run(tmp_path: Path, server: Any, params: dict[str, Any], *, check: bool = True) -> tuple[Any, Any]:
+    return run_with_backend(tmp_path, server, "export", params, category="export", check=check)
 
 
 def _params(tmp_path: Path, target: str, **more: Any) -> dict[str, Any]:

@@ -8,15 +8,12 @@ from typing import Any
 
 import backend_server
 import pytest
-from plugin_factory import write_plugin
+from backend_run import run_with_backend
 from protocol_server import json_reply
 
 from synapse_plugins.errors import ParamsError
-from synapse_plugins.execution import Invocation, execute
-from synapse_plugins.run.loggers import MemoryLogger
 from synapse_plugins.upload.action import UploadAction
 
-ENV_NAMES = ("SYNAPSE_HOST", "SYNAPSE_ACCESS_TOKEN", "SYNAPSE_TENANT")
 COLLECTION = 1  # the server's seed: image_1 (required), meta_json (optional)
 
 
@@ -34,14 +31,8 @@ def _source(root: Path, files: dict[str, bytes]) -> Path:
 
 
 def _run(tmp_path: Path, server: Any, params: dict[str, Any], *, uploader: str | None = None) -> tuple[Any, Any]:
-    modules = {"upload": uploader} if uploader else {}
-    actions = {"upload": {"entrypoint": "{pkg}.upload:Uploader"} if uploader else {}}
-    plugin = write_plugin(tmp_path, modules, actions, category="upload")
-    environ = {"SYNAPSE_HOST": server.url, "SYNAPSE_ACCESS_TOKEN": backend_server.ACCESS_TOKEN,
-               "SYNAPSE_TENANT": backend_server.TENANT}  # fmt: skip
-    logger = MemoryLogger()
-    result = execute(Invocation.create(plugin, "upload", params, env_names=ENV_NAMES), logger=logger, environ=environ)
-    return result, logger
+    hook = (uploader, "Uploader") if uploader else None
+    return run_with_backend(tmp_path, server, "upload", params, category="upload", hook=hook)
 
 
 def _units(server: Any, first_seed: int = 5) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..actions import Action
+from ..actions.hooks import HookAction
 from ..categories import PluginCategory, RunMethod
 from ..errors import ExportError
 from ..types import NonBlankStr
@@ -76,7 +76,7 @@ class ExportParams(BaseModel):
         return self
 
 
-class ExportAction(Action[ExportParams]):
+class ExportAction(HookAction[ExportParams]):
     """Export a target's items through the plugin's ``BaseExporter`` subclass.
 
     The result is ``{"export_path": <unique export folder>, "count": <items the target held>}``.
@@ -92,19 +92,6 @@ class ExportAction(Action[ExportParams]):
     hook_base: ClassVar[type[BaseExporter]] = BaseExporter
     #: The exporter this action runs (``bind`` makes a subclass per plugin).
     hook_cls: ClassVar[type[BaseExporter]] = BaseExporter
-
-    @classmethod
-    def bind(cls, hook_cls: type[BaseExporter]) -> type[ExportAction]:
-        """Return this action running ``hook_cls`` (a ``BaseExporter`` subclass).
-
-        Example:
-            >>> class Mine(BaseExporter): ...
-            >>> ExportAction.bind(Mine).hook_cls is Mine
-            True
-        """
-        namespace = {"hook_cls": hook_cls, "__module__": hook_cls.__module__,
-                     "__qualname__": f"{hook_cls.__qualname__}Export"}  # fmt: skip
-        return type(f"{hook_cls.__name__}Export", (cls,), namespace)
 
     def start(self) -> dict[str, Any]:
         """Run the export.

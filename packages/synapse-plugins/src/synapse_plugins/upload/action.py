@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from ..actions import Action
+from ..actions.hooks import HookAction
 from ..categories import PluginCategory, RunMethod
 from ..errors import ExportError, UploadError
 from ..items import ItemReport, describe
@@ -79,7 +79,7 @@ class UploadParams(BaseModel):
         return value
 
 
-class UploadAction(Action[UploadParams]):
+class UploadAction(HookAction[UploadParams]):
     """Upload a folder's files into a data collection through the plugin's ``Uploader`` subclass.
 
     The result is ``{"uploaded_files_count", "generated_data_units_count", "failed_files_count",
@@ -98,19 +98,6 @@ class UploadAction(Action[UploadParams]):
     metrics_categories: ClassVar[list[str]] = ["data_files", "data_units"]
     hook_base: ClassVar[type[Uploader]] = Uploader
     hook_cls: ClassVar[type[Uploader]] = Uploader
-
-    @classmethod
-    def bind(cls, hook_cls: type[Uploader]) -> type[UploadAction]:
-        """Return this action running ``hook_cls`` (an ``Uploader`` subclass).
-
-        Example:
-            >>> class Mine(Uploader): ...
-            >>> UploadAction.bind(Mine).hook_cls is Mine
-            True
-        """
-        namespace = {"hook_cls": hook_cls, "__module__": hook_cls.__module__,
-                     "__qualname__": f"{hook_cls.__qualname__}Upload"}  # fmt: skip
-        return type(f"{hook_cls.__name__}Upload", (cls,), namespace)
 
     def start(self) -> dict[str, Any]:
         """Run the upload.
