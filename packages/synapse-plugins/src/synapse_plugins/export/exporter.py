@@ -441,7 +441,7 @@ class BaseExporter:
                     if source is not None and not self._current.get("placed"):
                         fetcher.release(Path(source))
                     elif source is None and future is not None:  # fetched, never used (the item failed first)
-                        future.add_done_callback(lambda done: done.exception() or fetcher.release(done.result()))
+                        future.add_done_callback(fetcher.release_when_done)
                     self._current = {}
                 self._drain(tally, wait=len(tally.pending) > 4 * self.write_workers)
             self._drain(tally, wait=True, everything=True)

@@ -143,6 +143,11 @@ class OriginalFetcher:
         if path.parent == self.scratch:
             path.unlink(missing_ok=True)
 
+    def release_when_done(self, future: Future[Path]) -> None:
+        """Remove the file a finished fetch left in the scratch folder (a ``Future.add_done_callback`` callback)."""
+        if not future.cancelled() and future.exception() is None:
+            self.release(future.result())
+
     def close(self) -> None:
         """Stop the pool (waiting for downloads in flight) and remove the scratch folder."""
         if self._pool is not None:
