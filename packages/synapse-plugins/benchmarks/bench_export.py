@@ -15,7 +15,8 @@ its own) and exports with originals to a local folder:
   item). It runs on the first 300 items (30 with --quick) and its rate is items per second over those.
 
 Peak memory of ours is measured at N and at M items (100 000; 10 000 with --quick) without the added latency, to
-show it does not grow with the number of items. Peak memory is the worker's peak RSS minus its RSS after imports.
+show it does not grow with the number of items. Peak memory is the worker's largest RSS (sampled every 20 ms) minus its
+RSS after imports. ``--memory-only`` runs just the two memory runs.
 
 Upload: 1 000 small files (200 with --quick) in one folder, 20 ms per request: the built-in ``upload`` action
 (10 at a time, data units in batches of 100) against the v1 shape (one file, then one data unit, one request each,
@@ -52,7 +53,31 @@ def _server_modules() -> Any:
 
 
 def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """The resident set size now, in MiB (Linux ``/proc/self/statm``)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / (1024 * 1024)
+
+
+class PeakSampler:
+    """The largest resident set size seen while running, sampled every 20 ms (``ru_maxrss`` keeps import spikes)."""
+
+    def __init__(self) -> None:
+        self.peak = rss_mib()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss_mib())
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mib())
 
 
 # --- the workers (run in fresh processes) ----------------------------------------------------------------------------
@@ -195,14 +220,15 @@ def worker(args: list[str]) -> None:
 
     baseline = rss_mib()
     start = time.perf_counter()
-    if kind == "ours":
-        items = run_ours(url, token, tenant, Path(out))
-    elif kind == "old":
-        items = run_old(url, token, tenant, Path(out), int(args[5]))
-    else:
-        items = run_upload(kind, url, token, tenant, Path(args[5]), Path(out))
+    with PeakSampler() as sampler:
+        if kind == "ours":
+            items = run_ours(url, token, tenant, Path(out))
+        elif kind == "old":
+            items = run_old(url, token, tenant, Path(out), int(args[5]))
+        else:
+            items = run_upload(kind, url, token, tenant, Path(args[5]), Path(out))
     elapsed = time.perf_counter() - start
-    print(json.dumps({"seconds": elapsed, "items": items, "peak_mib": rss_mib() - baseline}))
+    print(json.dumps({"seconds": elapsed, "items": items, "peak_mib": sampler.peak - baseline}))
 
 
 # --- the driver ----------------------------------------------------------------------------------------------------
@@ -237,6 +263,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 000 items (memory at 10 000), 200 uploads")
     parser.add_argument("--items", type=int)
     parser.add_argument("--memory-items", type=int)
+    parser.add_argument("--memory-only", action="store_true", help="only the peak memory at N and M items")
     args = parser.parse_args()
     items = args.items or (1_000 if args.quick else 10_000)
     memory_items = args.memory_items or (10_000 if args.quick else 100_000)
@@ -245,6 +272,17 @@ def main() -> None:
     backend_server, protocol_server = _server_modules()
     token, tenant = backend_server.ACCESS_TOKEN, backend_server.TENANT
     delay = protocol_server.Fault.delay(LATENCY, times=None)
+    if args.memory_only:
+        with tempfile.TemporaryDirectory(prefix="bench-export-server-") as scratch:
+            print("| export peak memory (no added latency) | items | seconds | peak MiB above imports |")
+            print("|---|---|---|---|")
+            for count in (items, memory_items):
+                with backend_server.BackendServer(Path(scratch) / str(count)) as server:
+                    populate(server, count)
+                    server.add("projects", {"id": PROJECT, "title": "Bench", "configuration": {}})
+                    run = measure("ours", server, token, tenant)
+                print(f"| ours | {run['items']:,} | {run['seconds']:.1f} | {run['peak_mib']:.1f} |", flush=True)
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-export-server-") as scratch:
         with backend_server.BackendServer(Path(scratch) / "a") as server:
