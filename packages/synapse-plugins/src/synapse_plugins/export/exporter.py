@@ -384,8 +384,8 @@ class BaseExporter:
         """
         folder = self._folder()
         local = getattr(folder.storage, "root", None)
-        if local is not None:
-            return (Path(local) / folder.key(relative)).read_bytes()
+        if local is not None:  # read in place (resolved and checked for escapes), no copy
+            return Path(folder.storage.get_pathlib(folder.key(relative))).read_bytes()
         return folder.read_bytes(relative)
 
     def list_export_files(self, relative: str = "") -> list[str]:
