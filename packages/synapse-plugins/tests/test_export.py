@@ -303,3 +303,19 @@ def test_an_export_into_a_non_local_storage_writes_through_the_storage(tmp_path:
         "origin_files/img_000.png", "origin_files/img_001.png", "origin_files/img_002.png", "summary.json",
     ]  # fmt: skip
     assert json.loads((written / "summary.json").read_text())["files"][0] == "json/img_000.json"
+
+
+def test_the_local_target_reads_dm_schema_v1_files_as_v2(tmp_path: Path) -> None:
+    from synapse_plugins.export.targets import open_target
+
+    (tmp_path / "dm" / "json").mkdir(parents=True)
+    v1 = {
+        "annotations": {"image_1": [{"id": "a", "tool": "bounding_box", "classification": {"class": "cat"}}]},
+        "annotationsData": {"image_1": [{"id": "a", "coordinate": {"x": 1, "y": 2, "width": 3, "height": 4}}]},
+    }
+    (tmp_path / "dm" / "json" / "one.json").write_text(json.dumps(v1))
+    (tmp_path / "dm" / "json" / "broken.json").write_text("{not json")
+    items = {item["id"]: item for item in open_target("local", {"path": str(tmp_path / "dm")}).items}
+    assert items["json/one.json"]["data"]["images"][0]["bounding_box"][0]["data"] == [1, 2, 3, 4]
+    assert items["json/broken.json"]["data"] is None
+    assert items["json/broken.json"]["error"].startswith("not readable JSON")
