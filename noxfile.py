@@ -26,6 +26,7 @@ nox.options.sessions = [
     "tests-client",
     "tests-plugins",
     "tests-cross",
+    "tests-examples",
     "install-alone",
     "docs-examples",
     "docs",
@@ -159,6 +160,15 @@ def build(session: nox.Session) -> None:
             old.unlink()  # one wheel per package: no stale version beside the new one
         session.run("uv", "build", "--quiet", "--package", dist, "--wheel", "--out-dir", str(dist_dir), external=True)
     session.log("wheels in %s: %s", dist_dir, ", ".join(sorted(p.name for p in dist_dir.glob("*.whl"))))
+
+
+@nox.session(name="tests-examples")
+def tests_examples(session: nox.Session) -> None:
+    """The example plugins' own tests (examples/*/tests), with every package and extra installed."""
+    _install_workspace(session, list(PACKAGES["plugins"][1]))
+    _install(session, *{r for d in PACKAGES["plugins"][1] for r in _test_requirements(d)})
+    default = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("examples/*/tests"))
+    session.run("pytest", *(session.posargs or default), env=_test_env(session))
 
 
 @nox.session(name="install-alone")

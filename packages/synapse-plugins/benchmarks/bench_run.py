@@ -29,16 +29,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[3]
-TESTS = ROOT / "packages" / "synapse-client" / "tests"
 LATENCY = 0.05
 
 SERVER = """
 import sys
-sys.path[:0] = [sys.argv[1]]
-import backend_server
+import synapse_client.testing as backend_server
 
-with backend_server.BackendServer(sys.argv[2]) as server:
-    server.latency = float(sys.argv[3])
+with backend_server.BackendServer(sys.argv[1]) as server:
+    server.latency = float(sys.argv[2])
     job = server.add("jobs", {"status": "pending", "progress_record": None, "metrics_record": None})
     print(server.url, server.access_token, server.tenant, job["id"], flush=True)
     sys.stdin.read()  # serve until the parent closes our stdin
@@ -138,7 +136,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         plugin = write_plugin(Path(tmp))
         server_proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(TESTS), str(Path(tmp) / "server"), str(LATENCY)],
+            [sys.executable, "-c", SERVER, str(Path(tmp) / "server"), str(LATENCY)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:

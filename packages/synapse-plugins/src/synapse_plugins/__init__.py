@@ -42,10 +42,13 @@ if TYPE_CHECKING:
         PluginConfigError,
         PluginError,
         RunStoppedError,
+        UploadError,
     )
     from .execution import Invocation, run_plugin
+    from .export import BaseExporter
     from .run import MetricsRecord, Run
     from .types import FileField, NonBlankStr, SlugStr, to_field_errors
+    from .upload import Uploader
 
 # Public name -> submodule that defines it, imported on first attribute access (PEP 562).
 _LAZY = {
@@ -61,10 +64,13 @@ _LAZY = {
             "PluginConfigError",
             "PluginError",
             "RunStoppedError",
+            "UploadError",
         ],
         "errors",
     ),
     **dict.fromkeys(["Invocation", "run_plugin"], "execution"),
+    "BaseExporter": "export",
+    "Uploader": "upload",
     **dict.fromkeys(["MetricsRecord", "Run"], "run"),
     **dict.fromkeys(["FileField", "NonBlankStr", "SlugStr", "to_field_errors"], "types"),
     **dict.fromkeys(
@@ -90,6 +96,7 @@ __all__ = [
     "ActionLoadError",
     "ActionNotFoundError",
     "ActionRegistry",
+    "BaseExporter",
     "ConversionError",
     "ConversionReport",
     "ExecutionError",
@@ -108,6 +115,8 @@ __all__ = [
     "RunMethod",
     "RunStoppedError",
     "SlugStr",
+    "UploadError",
+    "Uploader",
     "__version__",
     "convert_coco_to_dm",
     "convert_dm_to_coco",

@@ -12,6 +12,7 @@ carries the data a caller needs to react as attributes, keeps secrets out of its
      ├── ExecutionError           the action ran and failed, or the run could not finish (action, traceback)
      │    └── RunStoppedError     the run was stopped before it finished
      ├── ExportError              an export could not run (its per-item failures are recorded, not raised)
+     ├── UploadError              an upload could not run (its per-file failures are recorded, not raised)
      └── ConversionError          a dataset conversion failed (see synapse_plugins.converters.errors)
 
 Example:
@@ -35,6 +36,7 @@ __all__ = [
     "PluginConfigError",
     "PluginError",
     "RunStoppedError",
+    "UploadError",
 ]
 
 _MAX_VALUE_CHARS = 80
@@ -220,4 +222,13 @@ class ExportError(PluginError):
     Example:
         >>> ExportError("target 'local' needs filter.path").args[0]
         "target 'local' needs filter.path"
+    """
+
+
+class UploadError(PluginError):
+    """An upload could not run at all (no collection, unreadable source); per-file failures are recorded instead.
+
+    Example:
+        >>> UploadError("collection 4 has no file specifications").args[0]
+        'collection 4 has no file specifications'
     """
