@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -177,6 +177,7 @@ def open_target(
         return _local_target(value)
     if client is None:
         raise ExportError(f"target {target!r} needs the backend: give host and token (or use target 'local')")
+    records: Iterable[Any]  # each list method pages its own record type
     if target == "assignment":
         records, count = client.list_assignments(params=filters, list_all=True)
         items = _mapped(records, lambda r: export_item(r, r.get("file") or r.get("files")))
