@@ -108,7 +108,7 @@ class ConsoleLogger:
             elif category:
                 label = f"  {category}"
             eta = current.get("time_remaining")
-            eta_text = f", about {eta:.0f} s left" if isinstance(eta, (int, float)) and eta > 0 else ""
+            eta_text = f", about {eta:.0f} s left" if isinstance(eta, (int, float)) and eta >= 1 else ""
             self._write(f"progress {overall:5.1f}%{label}{eta_text}")
 
     def _draw(self, overall: float, category: str | None, current: dict[str, Any]) -> None:
