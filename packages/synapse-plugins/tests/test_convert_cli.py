@@ -87,3 +87,21 @@ def test_version_still_works_and_convert_is_listed() -> None:
         [sys.executable, "-m", "synapse_plugins", "--help"], capture_output=True, text=True, check=True
     )
     assert "convert" in out.stdout
+
+
+def test_convert_json_report_and_os_errors_are_one_line(tmp_path):
+    source = tmp_path / "dm"
+    make_dm_dataset(source, {"train": {"a": [("bounding_box", "cat", [1, 1, 5, 5])], "b": []}})
+    (source / "train" / "json" / "b.json").write_text("{not json")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["convert", "--from", "dm", "--to", "coco", str(source), str(tmp_path / "c"), "--json"])
+    report = json.loads(result.stdout)
+    assert report["converted"] == 1
+    assert [f["path"] for f in report["failures"]] == ["train/json/b.json"]
+    assert result.exit_code == 1
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = runner.invoke(cli, ["convert", "--from", "dm", "--to", "coco", str(source), str(blocker / "sub")])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ")
+    assert "Traceback" not in result.output

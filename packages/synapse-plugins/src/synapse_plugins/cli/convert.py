@@ -10,7 +10,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,35 @@ def _class_list(classes: str | None, classes_file: Path | None) -> list[str] | N
     if classes:
         return [name.strip() for name in classes.split(",") if name.strip()]
     return None
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[int, int | None], None]]:
+    """A progress callable: a live count with rate and elapsed time on a terminal, a line per 1,000 items elsewhere.
+
+    The converters stream a folder without counting it first, so there is no total to show an ETA against.
+    """
+    if quiet:
+        yield lambda done, total: None
+        return
+    if not sys.stderr.isatty():
+
+        def lines(done: int, total: int | None) -> None:
+            if done % 1000 == 0:
+                click.echo(f"{done} items...", err=True)
+
+        yield lines
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("converting: {task.completed:,.0f} items"), TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=None) as bar:
+        task = bar.add_task("convert", total=None)
+
+        def draw(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield draw
 
 
 def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: dict[str, Any]) -> ConversionReport:
@@ -84,6 +115,7 @@ def _run_conversion(pair: tuple[str, str], source: Path, target: Path, options: 
 )
 @click.option("--strict", is_flag=True, help="Stop at the first bad item instead of reporting it and going on.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (and nothing else on standard output).")
 def convert(  # noqa: PLR0917 - click passes every option as a parameter
     source: Path,
     target: Path,
@@ -97,6 +129,7 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
     image_mode: str,
     strict: bool,
     quiet: bool,
+    as_json: bool,
 ) -> None:
     """Convert the dataset SOURCE into a new folder TARGET.
 
@@ -124,14 +157,9 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
     if keypoint_names is not None and target_format != "yolo":
         raise click.UsageError("--keypoints applies to --to yolo only")
 
-    def progress(done: int, total: int | None) -> None:
-        if not quiet and done % 1000 == 0:
-            click.echo(f"{done} items...", err=True)
-
     options: dict[str, Any] = {
         "image_mode": image_mode,
         "strict": strict,
-        "progress": progress,
         "yolo_task": yolo_task,
         "voc_one_based": voc_boxes == "one-based",
     }
@@ -140,10 +168,31 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
     if keypoint_names is not None:
         options["keypoint_names"] = keypoint_names
     try:
-        report = _run_conversion(pair, source, target, options)
+        with _progress(quiet) as progress:
+            report = _run_conversion(pair, source, target, {**options, "progress": progress})
     except ConversionError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # a target that is a file, a folder that cannot be created, a full disk
+        from ._output import render_error
+
+        click.echo(f"error: {render_error(exc)[0]}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the target was left as it was", err=True)
+        sys.exit(130)
+    if as_json:
+        from ._output import echo_json
+
+        echo_json({
+            "target": str(target),
+            "converted": report.converted,
+            "failures": [{"path": f.path, "reason": f.reason} for f in report.failures],
+            "dropped": report.dropped,
+            "adjusted": report.adjusted,
+            "classes": report.classes,
+        })  # fmt: skip
+        sys.exit(1 if report.failures else 0)
     for failure in report.failures:
         click.echo(f"failed: {failure}", err=True)
     summary = f"converted {report.converted} items to {target}"
