@@ -184,15 +184,25 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
     if as_json:
         from ._output import echo_json
 
-        echo_json({
-            "target": str(target),
-            "converted": report.converted,
-            "failures": [{"path": f.path, "reason": f.reason} for f in report.failures],
-            "dropped": report.dropped,
-            "adjusted": report.adjusted,
-            "classes": report.classes,
-        })  # fmt: skip
-        sys.exit(1 if report.failures else 0)
+        echo_json(_report_data(report, target))
+    else:
+        _print_summary(report, target, quiet)
+    if report.failures:
+        sys.exit(1)
+
+
+def _report_data(report: ConversionReport, target: Path) -> dict[str, Any]:
+    return {
+        "target": str(target),
+        "converted": report.converted,
+        "failures": [{"path": f.path, "reason": f.reason} for f in report.failures],
+        "dropped": report.dropped,
+        "adjusted": report.adjusted,
+        "classes": report.classes,
+    }
+
+
+def _print_summary(report: ConversionReport, target: Path, quiet: bool) -> None:
     for failure in report.failures:
         click.echo(f"failed: {failure}", err=True)
     summary = f"converted {report.converted} items to {target}"
@@ -205,5 +215,3 @@ def convert(  # noqa: PLR0917 - click passes every option as a parameter
     click.echo(summary)
     if report.classes and not quiet:
         click.echo("classes: " + ", ".join(f"{i}={name}" for i, name in enumerate(report.classes)))
-    if report.failures:
-        sys.exit(1)
