@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -94,19 +93,13 @@ def write_config(values: Mapping[str, str], path: Path | None = None) -> Path:
     Returns:
         The path written.
     """
+    from synapse_fileutils.atomic import atomic_write
+
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(prefix=".config-", dir=path.parent)  # created 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(dict(values), handle, indent=2, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as handle:
+        os.fchmod(handle.fileno(), 0o600)  # before the token is written, not after
+        handle.write(json.dumps(dict(values), indent=2, sort_keys=True).encode("utf-8"))
     return path
 
 

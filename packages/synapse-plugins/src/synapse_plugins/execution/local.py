@@ -170,12 +170,10 @@ def execute(
 
 
 def _execution_error(exc: BaseException, action: str, job_id: str | None) -> ExecutionError:
-    from synapse_client.network import sanitize_error_message
+    from synapse_fileutils.http import redact_text, truncate
 
     kind = type(exc)
     qualified = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-    message = sanitize_error_message(f"{kind.__name__}: {exc}")
-    # Line by line: the sanitizer truncates long text, and a traceback is long.
-    lines = "".join(traceback.format_exception(kind, exc, exc.__traceback__)).splitlines()
-    trace = "\n".join(sanitize_error_message(line) for line in lines)
+    message = truncate(redact_text(f"{kind.__name__}: {exc}"))  # the status line stays short; the trace is whole
+    trace = redact_text("".join(traceback.format_exception(kind, exc, exc.__traceback__)))
     return ExecutionError(message, action=action, traceback=trace, job_id=job_id, error_type=qualified)
