@@ -142,7 +142,7 @@ def run(  # noqa: PLR0917 - click passes every option as a parameter
       synapse plugin run export --method job --params @params.json --detach
     """  # noqa: D301 - click reads the \b marker to keep the examples unwrapped
     from ..errors import ExecutionError, RunStoppedError
-    from ..execution import Invocation, make_logger, prepare, run_plugin
+    from ..execution import make_logger, run_plugin
 
     params = parse_params(params_text, param_items)
     host = resolve("host", host)
@@ -150,7 +150,8 @@ def run(  # noqa: PLR0917 - click passes every option as a parameter
     tenant = resolve("tenant", tenant)
     ray_address = resolve("ray_address", ray_address)
     with reporting_errors():
-        prepare(Invocation.create(path, action, params, job_id=job_id))  # config, action, params: exit 2 on error
+        # Every method loads the config, resolves the action and validates the params before anything runs or is
+        # submitted; those errors leave with exit 2 through reporting_errors.
         try:
             if method == "local":
                 logger = make_logger(job_id=job_id, host=host, token=token, tenant=tenant, console=not as_json)
