@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from synapse_fileutils.errors import FileUtilsError
+from synapse_fileutils.http import redact_text
 from synapse_fileutils.video import (
     SUPPORTED_FORMATS,
     FFmpegNotFoundError,
@@ -198,6 +199,16 @@ def test_stderr_tail_is_bounded_and_redacted() -> None:
     assert "s3cr3t" not in lines[2]
     assert "pw" not in lines[2]
     assert lines[2].endswith("403")
+    # the SDK's one redaction, not a video-only variant: the same line reads the same in every error of the SDK
+    assert lines[2] == redact_text("https://user:pw@s3.example/b/v.mp4?X-Amz-Signature=s3cr3t&t=1 403")
+
+
+def test_stderr_tail_hides_tokens_outside_urls() -> None:
+    tail = _ffmpeg.StderrTail()
+    tail.feed(b"[http @ 0x1] Authorization: Bearer eyJhbGciOi.J9abc rejected\n\xff\xfe access_token=t0k3n\n")
+    text = "\n".join(tail.lines())
+    assert "eyJhbGciOi" not in text
+    assert "t0k3n" not in text
 
 
 def test_a_chatty_process_never_blocks_on_a_full_stderr_pipe() -> None:
@@ -723,3 +734,11 @@ def test_batch_rejects_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="output_dir"):
         transcode_batch([tmp_path / "a.mp4"])
     assert transcode_batch([]) == []
+
+
+def test_the_percent_callback_is_the_progress_modules_and_not_named_like_the_done_total_one() -> None:
+    import synapse_fileutils.progress
+    import synapse_fileutils.video
+
+    assert synapse_fileutils.video.PercentCallback is synapse_fileutils.progress.PercentCallback
+    assert not hasattr(synapse_fileutils.video, "ProgressCallback")  # that name means ``(done, total)`` in the SDK

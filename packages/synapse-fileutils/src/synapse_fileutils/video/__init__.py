@@ -31,7 +31,7 @@ from .formats import SUPPORTED_FORMATS, validate_video_format
 from .frames import extract_clip, extract_thumbnail
 from .probe import VideoInfo, aget_video_info, get_video_info, parse_frame_rate
 from .transcode import (
-    ProgressCallback,
+    PercentCallback,
     atranscode_video,
     build_transcode_command,
     optimize_for_web,
@@ -46,7 +46,7 @@ __all__ = [
     "FFmpegNotFoundError",
     "InputNotFoundError",
     "InvalidConfigError",
-    "ProgressCallback",
+    "PercentCallback",
     "TranscodeConfig",
     "TranscodingFailedError",
     "UnsupportedFormatError",

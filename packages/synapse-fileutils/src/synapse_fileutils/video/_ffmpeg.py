@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import subprocess
 import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import IO
 
+from ..http.redact import redact_text
 from ..progress import PercentCallback
 from .formats import demuxers_for
 
@@ -28,29 +28,6 @@ MAX_LINE = 400
 #: How often ffmpeg reports progress, in seconds.
 PROGRESS_PERIOD = "0.25"
 _READ_SIZE = 65536
-
-ProgressCallback = PercentCallback  # video's name for the percent callback, defined once in synapse_fileutils.progress
-
-# user:password@ in URLs and query strings (presigned signatures, tokens) never reach an error message.
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
-_URL_QUERY = re.compile(r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s?#'\"]*)\?[^\s'\"]*")
-
-
-def redact(line: str) -> str:
-    """Remove URL credentials and query strings from a line of tool output.
-
-    Args:
-        line: One line of ffmpeg/ffprobe output.
-
-    Returns:
-        The line with ``user:pass@`` and ``?query`` parts of URLs replaced.
-
-    Example:
-        >>> redact("https://u:p@host/a.mp4?X-Amz-Signature=abc 403 Forbidden")
-        'https://***@host/a.mp4?*** 403 Forbidden'
-    """
-    line = _URL_USERINFO.sub(r"\g<scheme>***@", line)
-    return _URL_QUERY.sub(r"\g<url>?***", line)
 
 
 def file_url(path: str | os.PathLike[str]) -> str:
@@ -126,7 +103,7 @@ class StderrTail:
         text = self._partial.decode("utf-8", "replace").rstrip("\r").strip()
         self._partial.clear()
         if text:
-            self._lines.append(redact(text))
+            self._lines.append(redact_text(text))  # the one redaction of the SDK; never raises
 
     def lines(self) -> list[str]:
         """Return the kept lines, oldest first, including an unfinished last line.
@@ -165,7 +142,7 @@ class ProgressTracker:
 
     CEILING = 99.9
 
-    def __init__(self, total_seconds: float | None, callback: ProgressCallback | None) -> None:
+    def __init__(self, total_seconds: float | None, callback: PercentCallback | None) -> None:
         self._total_us = 0.0
         self._callback = callback
         self._last = -1.0

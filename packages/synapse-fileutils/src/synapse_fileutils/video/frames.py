@@ -13,8 +13,9 @@ import dataclasses
 import os
 from pathlib import Path
 
+from ..progress import PercentCallback
 from . import _ffmpeg
-from ._ffmpeg import ProgressCallback, ProgressTracker
+from ._ffmpeg import ProgressTracker
 from ._job import run_to_file
 from .binaries import find_ffmpeg
 from .config import TranscodeConfig, _seconds
@@ -41,7 +42,7 @@ def extract_clip(
     config: TranscodeConfig | None = None,
     *,
     copy: bool = False,
-    progress_callback: ProgressCallback | None = None,
+    progress_callback: PercentCallback | None = None,
 ) -> Path:
     """Cut ``duration`` seconds starting at ``start_time`` into a new file.
 

@@ -21,8 +21,9 @@ import os
 from functools import partial
 from pathlib import Path
 
+from ..progress import PercentCallback
 from . import _ffmpeg
-from ._ffmpeg import ProcessRegistry, ProgressCallback, ProgressTracker
+from ._ffmpeg import ProcessRegistry, ProgressTracker
 from ._job import arun_to_file, run_to_file
 from .binaries import find_ffmpeg
 from .config import TranscodeConfig
@@ -43,7 +44,7 @@ __all__ = [
     "FFmpegNotFoundError",
     "InputNotFoundError",
     "InvalidConfigError",
-    "ProgressCallback",
+    "PercentCallback",
     "TranscodeConfig",
     "TranscodingFailedError",
     "UnsupportedFormatError",
@@ -155,7 +156,7 @@ def _run_transcode(
     input_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
     config: TranscodeConfig | None,
-    progress_callback: ProgressCallback | None,
+    progress_callback: PercentCallback | None,
     registry: ProcessRegistry | None,
 ) -> Path:
     ffmpeg, source, target, muxer, config = _prepare(input_path, output_path, config)
@@ -175,7 +176,7 @@ def transcode_video(
     input_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
     config: TranscodeConfig | None = None,
-    progress_callback: ProgressCallback | None = None,
+    progress_callback: PercentCallback | None = None,
 ) -> Path:
     """Transcode a video with ffmpeg.
 
@@ -219,7 +220,7 @@ async def atranscode_video(
     input_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
     config: TranscodeConfig | None = None,
-    progress_callback: ProgressCallback | None = None,
+    progress_callback: PercentCallback | None = None,
 ) -> Path:
     """Transcode a video without blocking the event loop (ffmpeg runs as an asyncio subprocess).
 
@@ -265,7 +266,7 @@ async def atranscode_video(
 def optimize_for_web(
     video_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
-    progress_callback: ProgressCallback | None = None,
+    progress_callback: PercentCallback | None = None,
 ) -> Path:
     """Transcode for web playback with :func:`web_config`.
 
