@@ -31,7 +31,7 @@ from synapse_client import (
     ServiceUnavailableError,
 )
 from synapse_client.testing import Fault, ProtocolServer, RecordedRequest, Reply, Stream, json_reply
-from synapse_fileutils.http import MAX_REDIRECTS
+from synapse_fileutils.http import MAX_REDIRECTS, USER_AGENT
 from synapse_fileutils.http.retry import backoff_delay, parse_retry_after
 
 TOKEN = "tok_9f8e7d6c5b4a3210fedcba"
@@ -66,7 +66,7 @@ def test_get_returns_json_and_sends_auth_and_params(protocol_server: ProtocolSer
     assert request.header("Authorization") == f"Token {TOKEN}"
     assert request.query == {"expand": ["logs"]}
     assert request.header("Accept") == "application/json"
-    assert request.header("User-Agent", "").startswith("synapse-client/")
+    assert request.header("User-Agent") == USER_AGENT  # the SDK's one, defined in synapse_fileutils.http
 
 
 def test_json_post_put_patch_delete_bodies(protocol_server: ProtocolServer) -> None:

@@ -31,6 +31,7 @@ from synapse_fileutils.http import (
     MAX_REDIRECTS,
     REDACTED,
     UNPROCESSED_STATUSES,
+    USER_AGENT,
     Origin,
     RedirectError,
     UnsafeURLError,
@@ -47,7 +48,6 @@ from synapse_fileutils.http import (
 )
 from synapse_fileutils.http.causes import walk_causes
 
-from .__about__ import __version__
 from .errors import (
     BadRequestError,
     ClientError,
@@ -91,7 +91,6 @@ TimeoutType = float | tuple[float, float] | None
 """A timeout: seconds for both connect and read, a ``(connect, read)`` pair, or None for the default."""
 
 _ClientT = TypeVar("_ClientT", bound="BaseClient")
-_USER_AGENT = f"synapse-client/{__version__}"
 
 
 def normalize_timeout(timeout: TimeoutType, default: tuple[float, float] = DEFAULT_TIMEOUT) -> tuple[float, float]:
@@ -414,7 +413,7 @@ class BaseClient:
         call_timeout = self.timeout if timeout is None else normalize_timeout(timeout)
         own_origin = self._is_own_origin(url)
         auth_headers = self._get_headers()
-        merged: dict[str, str] = {"Accept": "application/json", "User-Agent": _USER_AGENT}
+        merged: dict[str, str] = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if own_origin:
             merged.update(auth_headers)
         if headers:

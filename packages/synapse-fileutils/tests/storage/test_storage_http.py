@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from synapse_fileutils.http import USER_AGENT
 from synapse_fileutils.storage import (
     HTTPStorage,
     StorageConfigError,
@@ -47,6 +48,15 @@ def test_truncated_body_is_an_error_and_leaves_no_file(
     with pytest.raises(StorageOperationError, match=r"truncated|Connection|IncompleteRead|ChunkedEncoding"):
         storage.download("big.txt", tmp_path / "big.txt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_request_names_the_sdk(http_record: dict[str, Any], http_server: Any, tmp_path: Path) -> None:
+    _, faults = http_server
+    storage = get_storage(http_record)
+    storage.upload(io.BytesIO(b"x"), "ua.txt")
+    storage.download("ua.txt", tmp_path / "ua.txt")
+    assert faults.headers
+    assert {seen["User-Agent"] for seen in faults.headers} == {USER_AGENT}
 
 
 def test_exists_is_false_on_404_and_an_error_on_500(http_record: dict[str, Any], http_server: Any) -> None:

@@ -20,6 +20,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING
 
+from synapse_fileutils.http import USER_AGENT
+
 from ..errors import ClientError, ClientTimeoutError, RateLimitError, ServiceUnavailableError, error_for_status
 from .jobs import JobStatus
 from .logs import LogCursor
@@ -148,6 +150,7 @@ async def awebsocket_chunks(
     manager = connect(
         url,
         additional_headers=headers,
+        user_agent_header=USER_AGENT,
         compression=None,
         open_timeout=open_timeout,
         max_size=max_message_size,

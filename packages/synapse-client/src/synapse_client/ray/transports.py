@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
+from synapse_fileutils.http import USER_AGENT
+
 from ..errors import ClientError, ClientTimeoutError, RateLimitError, ServiceUnavailableError, error_for_status
 
 if TYPE_CHECKING:
@@ -79,6 +81,7 @@ def websocket_chunks(
             connect(
                 url,
                 additional_headers=headers,
+                user_agent_header=USER_AGENT,
                 compression=None,
                 open_timeout=open_timeout,
                 max_size=max_message_size,

@@ -68,11 +68,11 @@ def new_session(limit: int = 16) -> aiohttp.ClientSession:
         4
     """
     module = import_aiohttp()
-    from ..__about__ import __version__
+    from ..http.agent import USER_AGENT
 
     session: aiohttp.ClientSession = module.ClientSession(
         connector=module.TCPConnector(limit=limit),
-        headers={"User-Agent": f"synapse-fileutils/{__version__}"},
+        headers={"User-Agent": USER_AGENT},
     )
     return session
 

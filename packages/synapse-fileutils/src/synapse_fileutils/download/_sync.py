@@ -44,7 +44,7 @@ def shared_session() -> requests.Session:
         The shared session.
 
     Example:
-        >>> shared_session().headers["User-Agent"].startswith("synapse-fileutils/")
+        >>> shared_session().headers["User-Agent"].startswith("synapse-sdk/")
         True
     """
     global _session, _session_pid  # one pooled session per process, created lazily
@@ -53,13 +53,13 @@ def shared_session() -> requests.Session:
             import requests
             from requests.adapters import HTTPAdapter
 
-            from ..__about__ import __version__
+            from ..http.agent import USER_AGENT
 
             session = requests.Session()
             adapter = HTTPAdapter(pool_connections=16, pool_maxsize=POOL_SIZE, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-            session.headers["User-Agent"] = f"synapse-fileutils/{__version__}"
+            session.headers["User-Agent"] = USER_AGENT
             _session, _session_pid = session, os.getpid()
         return _session
 

@@ -12,7 +12,8 @@ the plugin types, so they behave alike:
 - :mod:`~synapse_fileutils.http.redirects`: redirects followed one checked hop at a time (:func:`next_hop`);
 - :mod:`~synapse_fileutils.http.causes`: the root failure inside a transport exception (:func:`describe_cause`);
 - :mod:`~synapse_fileutils.http.logs`: the transport libraries' loggers, filtered so their request lines carry no
-  secrets.
+  secrets;
+- :mod:`~synapse_fileutils.http.agent`: the ``User-Agent`` every request sends (:data:`USER_AGENT`).
 
 Importing this package is cheap: urllib3 loads only when a function needs it.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from .agent import USER_AGENT
 from .causes import describe_cause, walk_causes
 from .origin import Origin, UnsafeURLError, headers_for, origin_of, same_origin
 from .redact import (
@@ -69,6 +71,7 @@ __all__ = [
     "REDIRECT_STATUSES",
     "TRANSIENT_STATUSES",
     "UNPROCESSED_STATUSES",
+    "USER_AGENT",
     "Origin",
     "RedirectError",
     "UnsafeURLError",

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from ..http.agent import USER_AGENT
 from ..http.origin import UnsafeURLError, headers_for, origin_of
 from ..http.redact import redact_url
 from ..http.redirects import MAX_REDIRECTS, RedirectError, is_redirect, next_hop
@@ -144,6 +145,7 @@ class HTTPStorage(Storage):
 
             quiet_transport_logs(self._headers.values())
             session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
             retry = urllib3_retry(self._retries if retrying else 0, statuses=TRANSIENT_STATUSES)
             adapter = HTTPAdapter(max_retries=retry)
             session.mount("http://", adapter)
