@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from synapse_fileutils.progress import ProgressCallback
+
     from ..converters import ConversionReport
 
 __all__ = ["convert"]
@@ -43,7 +45,7 @@ def _class_list(classes: str | None, classes_file: Path | None) -> list[str] | N
 
 
 @contextlib.contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[int, int | None], None]]:
+def _progress(quiet: bool) -> Iterator[ProgressCallback]:
     """A progress callable: a live count with rate and elapsed time on a terminal, a line per 1,000 items elsewhere.
 
     The converters stream a folder without counting it first, so there is no total to show an ETA against.
