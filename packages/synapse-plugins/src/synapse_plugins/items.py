@@ -5,8 +5,14 @@ items waiting, done and failed, and keeps each failure's name and reason. ``repo
 work on one item: an exception inside it becomes a recorded failure (``strict=True`` re-raises it instead), success
 is counted on a clean exit.
 
-The converters keep their own ``ItemRunner`` + ``ConversionReport`` (``synapse_plugins.converters.report``) for now;
-both follow this policy and are to become one.
+The converters' ``ItemRunner`` + [`ConversionReport`][synapse_plugins.converters.report.ConversionReport] follow
+the same policy (one bad item is one record, ``strict`` stops) under a different contract, on purpose, so they are
+not built on this class: a converter's strict mode raises an ``ItemError`` naming the item's file (this re-raises the
+original exception); an error about the target (a ``ConversionError`` that is not an ``ItemError``) stops a
+conversion even in lenient mode (here every exception is the item's); reasons are worded for data files ("malformed
+data (...)", "cannot read: ...") instead of by :func:`describe`; each item reports progress; and the report is a
+dataclass users read and fill (``converted``, ``failures`` of ``ItemFailure(path, reason)``), not per-category
+counts of ``ItemTrouble(name, reason)``.
 
 Example:
     >>> report = ItemReport(["data_file"], total=2)
