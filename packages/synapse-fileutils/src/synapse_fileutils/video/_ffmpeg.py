@@ -18,7 +18,6 @@ from collections import deque
 from collections.abc import Sequence
 from typing import IO
 
-from ..http.redact import redact_text
 from ..progress import PercentCallback
 from .formats import demuxers_for
 
@@ -78,6 +77,10 @@ class StderrTail:
     """
 
     def __init__(self, max_lines: int = TAIL_LINES, max_line: int = MAX_LINE, head_bytes: int = 0) -> None:
+        # The SDK's one redaction (never raises), imported when a process runs: importing the video package stays cheap.
+        from ..http.redact import redact_text
+
+        self._redact = redact_text
         self._lines: deque[str] = deque(maxlen=max_lines)
         self._partial = bytearray()
         self._max_line = max_line
@@ -103,7 +106,7 @@ class StderrTail:
         text = self._partial.decode("utf-8", "replace").rstrip("\r").strip()
         self._partial.clear()
         if text:
-            self._lines.append(redact_text(text))  # the one redaction of the SDK; never raises
+            self._lines.append(self._redact(text))
 
     def lines(self) -> list[str]:
         """Return the kept lines, oldest first, including an unfinished last line.
