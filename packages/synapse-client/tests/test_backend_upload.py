@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from synapse_client.backend import BackendClient, ChunkedUploader, FileChangedError, UploadState
+from synapse_client.base import HttpEvent
 from synapse_client.errors import BadRequestError, ServerError
 from synapse_client.testing import ACCESS_TOKEN, TENANT, Fault
 
@@ -210,6 +211,30 @@ def test_file_changing_during_upload_is_a_clear_error(
     assert backend_server.protocol.requests_for("POST", CHUNK_URL) == []  # never finished
 
 
+def test_file_changing_while_a_chunk_is_read_never_completes_that_chunk(backend_server: Any, tmp_path: Path) -> None:
+    path = _file(tmp_path, 3 * CHUNK)
+    puts: list[str] = []
+
+    def grow_when_the_second_chunk_starts(event: HttpEvent) -> None:
+        # The "request" event comes after the check before the chunk and before its body is read.
+        if event.kind == "request" and event.method == "PUT":
+            puts.append(event.url)
+            if len(puts) == 2:
+                with open(path, "ab") as file:
+                    file.write(b"more")
+
+    client = BackendClient(
+        backend_server.url, access_token=ACCESS_TOKEN, tenant=TENANT, retries=3, backoff=0,
+        event_hook=grow_when_the_second_chunk_starts,
+    )  # fmt: skip
+    with client, pytest.raises(FileChangedError) as info:
+        client.create_chunked_upload(path, chunk_size=CHUNK, progress=False)
+    assert info.value.offset == CHUNK
+    assert len(puts) == 2  # not retried: a changed file is not a transport failure
+    assert backend_server.chunk_bytes_received == CHUNK  # the second chunk's body was cut before its end
+    assert backend_server.protocol.requests_for("POST", CHUNK_URL) == []
+
+
 def test_state_of_a_changed_file_is_refused(backend_server: Any, client: BackendClient, tmp_path: Path) -> None:
     path = _file(tmp_path, 3 * CHUNK)
     state = tmp_path / "upload.state"
@@ -239,6 +264,17 @@ def test_memory_stays_within_two_chunks(backend_server: Any, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     peak = json.loads(result.stdout)["peak"]
     assert peak <= 2 * chunk
+    assert backend_server.chunk_bytes_received == path.stat().st_size
+
+
+def test_memory_does_not_grow_with_the_chunk_size(backend_server: Any, tmp_path: Path) -> None:
+    # Chunks are read block by block as they are sent (1 MiB blocks, one for sending and one for hashing).
+    chunk = 8 * 1024 * 1024
+    path = _file(tmp_path, 2 * chunk + 123)
+    result = _child(backend_server, path, None, chunk, stop_after=0)
+    assert result.returncode == 0, result.stderr
+    peak = json.loads(result.stdout)["peak"]
+    assert peak <= chunk // 2
     assert backend_server.chunk_bytes_received == path.stat().st_size
 
 

@@ -46,9 +46,10 @@ class CoreClientMixin(BackendMixinBase):
         """Upload a file in chunks and return the finished upload's record.
 
         Endpoints: ``PUT chunked_upload/`` (first chunk), ``PUT <url>`` (next chunks, ``Content-Range``), ``POST
-        <url>`` with ``{"md5": ...}`` (finish). The MD5 is computed while reading the chunks; memory stays near one
-        chunk. Each chunk is retried on its own (dropped connection, timeout, 429, 5xx) and the upload continues from
-        the offset the server reports, so an acknowledged chunk is never sent twice. See
+        <url>`` with ``{"md5": ...}`` (finish). Chunks are streamed from the file block by block and the MD5 is
+        computed on a helper thread meanwhile; memory stays near 2 MiB whatever the chunk size. Each chunk is retried
+        on its own (dropped connection, timeout, 429, 5xx) and the upload continues from the offset the server
+        reports, so an acknowledged chunk is never sent twice. See
         [`synapse_client.backend.upload`][synapse_client.backend.upload] for every guarantee.
 
         Args:

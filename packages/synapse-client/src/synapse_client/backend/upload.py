@@ -4,18 +4,23 @@ Each chunk is a multipart ``PUT`` (field ``file``) with ``Content-Range: bytes <
 ``chunked_upload/``, the rest to the ``url`` the server answered. A ``POST`` of ``{"md5": <hex>}`` to that ``url``
 finishes the upload. How this implementation behaves:
 
-- **One pass, bounded memory.** Each chunk is read once into memory and streamed from there (the multipart body is a
-  view over it, not a copy). The MD5 is computed from the same bytes on a helper thread while the chunk travels, and
-  kept once the server acknowledges exactly that chunk: memory stays near one chunk.
+- **Streaming, bounded memory.** Each chunk is read block by block (1 MiB, ``readinto`` one reused buffer) as it is
+  sent, so memory does not grow with the chunk size: about 2 MiB whatever the chunk (a quarter chunk per buffer for
+  chunks under 4 MiB). The connection is kept alive from chunk to chunk.
+- **Hashing overlaps everything else.** The MD5 of the whole file is computed on a helper thread that reads the file
+  in order, at most one chunk ahead of the chunk being sent; it runs while blocks are sent, while the server
+  acknowledges a chunk and while the next one starts. A retried or rewound chunk is not hashed again.
 - **Per-chunk retries, resume from the server's offset.** A dropped connection, a timeout, 429 or 5xx retries that
   chunk (with backoff, ``Retry-After`` honoured). When the server answers ``400 {"detail": "Offsets do not match",
   "offset": N}`` (it already had the chunk, its response was lost), the upload continues from ``N``: a chunk the
   server acknowledged is never sent again.
 - **Resume after a restart.** With ``state_file``, the upload URL and acknowledged offset are saved (atomically) after
   every chunk; a new process passing the same ``state_file`` continues where the last one stopped, hashing the
-  already-uploaded bytes from disk without sending them. The state file is deleted when the upload finishes.
-- **The file must not change.** Size and modification time are checked after every read and before finishing; a
-  change raises [`FileChangedError`][synapse_client.backend.upload.FileChangedError].
+  already-uploaded bytes from disk (on the helper thread, while the rest is sent) without sending them. The state
+  file is deleted when the upload finishes.
+- **The file must not change.** Size and modification time are checked before each chunk, after its last block is
+  read (before the body ends, so that chunk is never completed) and before finishing; a change raises
+  [`FileChangedError`][synapse_client.backend.upload.FileChangedError].
 - **Edge cases.** A file whose size is an exact multiple of the chunk size is sent in exactly ``size / chunk_size``
   chunks (no empty trailing chunk); an empty file is sent as one empty ``PUT`` without ``Content-Range`` (the
   protocol's whole-file form), then finished with the MD5 of no bytes.
@@ -40,7 +45,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,9 +77,9 @@ __all__ = [
 
 DEFAULT_CHUNK_SIZE = 50 * 1024 * 1024
 """Default chunk size in bytes (50 MiB), as in earlier Synapse SDK releases."""
-_HASH_BLOCK = 1024 * 1024  # bytes read at a time when hashing bytes the server already holds
-_SEND_BLOCK = 1024 * 1024  # bytes handed to the socket at a time (slices of the chunk, not copies)
+_BLOCK = 1024 * 1024  # the largest block read from the file at a time, to send it or to hash it
 _STATE_VERSION = 1
+_SHORTER = "it is shorter than when the upload started"
 
 
 class FileChangedError(ConflictError):
@@ -188,15 +193,90 @@ class UploadState:
             raise
 
 
-class _MultipartChunk:
-    """A ``multipart/form-data`` body with one ``file`` field, sent straight from a chunk held in memory.
+class _FileMd5:
+    """The whole file's MD5, computed on a helper thread from its own reads of the file while the chunks are sent.
 
-    It is an iterable of memoryview slices with a length, so ``requests`` streams it with a ``Content-Length`` and
-    the socket sends the chunk's own buffer: no copy of the chunk is made. Each iteration starts from the beginning,
-    so the same body can be sent again on a retry.
+    The thread reads the file in order, once, whatever the server does with the offsets (a retried chunk, a server
+    that went back, bytes acknowledged before a restart: none changes the MD5 of the whole file). It may run ahead
+    of the chunk being sent by at most ``ahead`` bytes, so the two readers stay close and a file larger than the page
+    cache is read from disk about once. ``hashlib`` and file reads release the GIL: hashing overlaps sending, the
+    waits for acknowledgements and the server's own work.
     """
 
-    def __init__(self, chunk: memoryview, filename: str) -> None:
+    def __init__(self, path: Path, stat: os.stat_result, block_size: int, ahead: int) -> None:
+        self._path = path
+        self._stat = stat
+        self._block_size = block_size
+        self._ahead = ahead
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._allowed = 0
+        self._stopped = False
+        self._error: Exception | None = None
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="synapse-upload-md5", daemon=True)
+        self._thread.start()
+
+    def allow(self, position: int) -> None:
+        """Let the thread hash up to ``ahead`` bytes past ``position`` (where the chunk being sent ends)."""
+        with self._ready:
+            if position + self._ahead > self._allowed:
+                self._allowed = position + self._ahead
+                self._ready.notify()
+
+    def hexdigest(self) -> str:
+        """The MD5 of the whole file, once the thread has read it all.
+
+        Raises:
+            FileChangedError: If the file was shorter than its size, or was replaced, when the thread read it.
+        """
+        self.allow(self._stat.st_size)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._md5.hexdigest()
+
+    def close(self) -> None:
+        """Stop the thread (it finishes the block it is hashing) and wait for it."""
+        with self._ready:
+            self._stopped = True
+            self._ready.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            with open(self._path, "rb") as file:
+                now = os.fstat(file.fileno())
+                if (now.st_dev, now.st_ino) != (self._stat.st_dev, self._stat.st_ino):
+                    raise FileChangedError("it was replaced by another file", path=str(self._path), offset=0)
+                view = memoryview(bytearray(self._block_size))
+                hashed, size = 0, self._stat.st_size
+                while hashed < size:
+                    with self._ready:
+                        while self._allowed <= hashed and not self._stopped:
+                            self._ready.wait()
+                        if self._stopped:
+                            return
+                        want = min(self._allowed, size) - hashed
+                    read = file.readinto(view[: min(len(view), want)])
+                    if not read:
+                        raise FileChangedError(_SHORTER, path=str(self._path), offset=0)
+                    self._md5.update(view[:read])
+                    hashed += read
+        except Exception as exc:  # handed to the uploading thread by hexdigest()
+            self._error = exc
+
+
+class _MultipartChunk:
+    """A ``multipart/form-data`` body with one ``file`` field: one chunk of the file, read block by block as it is sent.
+
+    It is an iterable with a length, so ``requests`` streams it with a ``Content-Length``: each block is read
+    (``readinto``) into one reused buffer and given to the socket as a view, so the chunk is never held in memory
+    nor copied. Each iteration starts from the chunk's start, so the same body can be sent again on a retry. The
+    file is checked for changes before the closing boundary: a chunk of a file that changed while it was read is
+    never completed.
+    """
+
+    def __init__(self, filename: str, chunk: _ChunkSource | None = None) -> None:
         self.boundary = uuid.uuid4().hex
         safe_name = filename.replace("\\", "_").replace('"', "%22").replace("\r", "").replace("\n", "")
         head = (
@@ -214,26 +294,46 @@ class _MultipartChunk:
         return f"multipart/form-data; boundary={self.boundary}"
 
     def __len__(self) -> int:
-        return len(self._head) + len(self._chunk) + len(self._tail)
+        return len(self._head) + (self._chunk.length if self._chunk else 0) + len(self._tail)
 
     def __iter__(self) -> Iterator[bytes | memoryview]:
         yield self._head
-        for start in range(0, len(self._chunk), _SEND_BLOCK):
-            yield self._chunk[start : start + _SEND_BLOCK]
+        if self._chunk is not None:
+            yield from self._chunk.blocks()
         yield self._tail
 
 
-class _HashInBackground:
-    """``md5.copy()`` updated with ``data`` on a helper thread; ``result()`` waits for it."""
+@dataclass
+class _ChunkSource:
+    """Where one chunk's bytes come from: ``length`` bytes of ``file`` at ``start``, read into ``buffer``."""
 
-    def __init__(self, md5: Any, data: bytes) -> None:
-        self._digest = md5.copy()
-        self._thread = threading.Thread(target=self._digest.update, args=(data,), daemon=True)
-        self._thread.start()
+    file: Any
+    start: int
+    length: int
+    path: str
+    buffer: memoryview
+    check: Callable[[int], None]  # raises FileChangedError (the argument: the chunk's start)
 
-    def result(self) -> Any:
-        self._thread.join()
-        return self._digest
+    def blocks(self) -> Iterator[memoryview]:
+        """Read the chunk block by block into the one buffer; each block is sent before the next is read."""
+        position, end = self.start, self.start + self.length
+        self.file.seek(position)
+        while position < end:
+            block = self.buffer[: min(len(self.buffer), end - position)]
+            read = 0
+            while read < len(block):
+                got = self.file.readinto(block[read:])
+                if not got:
+                    raise FileChangedError(_SHORTER, path=self.path, offset=self.start)
+                read += got
+            yield block  # requests hands it to sendall(), which returns once the socket has taken it all
+            position += read
+        self.check(self.start)
+
+
+def _block_size(chunk_size: int) -> int:
+    """Bytes read at a time (by the sender, and by the hasher): 1 MiB, and a quarter chunk for chunks under 4 MiB."""
+    return max(1, min(_BLOCK, -(-chunk_size // 4)))
 
 
 def _offset_from(body: Any) -> int | None:
@@ -295,8 +395,6 @@ class ChunkedUploader:
         self._progress = progress
         self._state_file = Path(state_file) if state_file is not None else None
         self._retries = client.retries if retries is None else retries
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self._hashed = 0
         self.bytes_sent = 0
 
     def upload(self) -> ChunkedUploadRecord:
@@ -320,23 +418,29 @@ class ChunkedUploader:
         from synapse_fileutils.progress import resolve_progress
 
         reporter = resolve_progress(self._progress, "upload", unit="bytes")
-        self._md5, self._hashed, self.bytes_sent = hashlib.md5(usedforsecurity=False), 0, 0
+        self.bytes_sent = 0
         with open(self._path, "rb") as file:
             stat = os.fstat(file.fileno())
             state = self._initial_state(stat)
             reporter.start(state.size)
+            md5 = _FileMd5(self._path, stat, _block_size(self._chunk_size), ahead=self._chunk_size)
             try:
                 if state.offset:
                     reporter.advance(state.offset)
                 if state.size == 0:
                     state.url = self._put_empty()
                 else:
-                    self._send_chunks(file, state, reporter)
+                    self._send_chunks(file, state, md5, reporter)
+                try:
+                    digest = md5.hexdigest()
+                except FileChangedError:
+                    self._check_unchanged(file, state)  # the same change, told with the acknowledged offset
+                    raise
                 self._check_unchanged(file, state)
-                self._hash_to(file, state.size, None, 0)
                 assert state.url is not None
-                result = self._client._post(state.url, json={"md5": self._md5.hexdigest()})
+                result = self._client._post(state.url, json={"md5": digest})
             finally:
+                md5.close()
                 reporter.finish()
         if self._state_file is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -364,16 +468,17 @@ class ChunkedUploader:
             raise BadRequestError(400, f"Upload state file {str(self._state_file)!r} has an offset past the end")
         return saved
 
-    def _check_unchanged(self, file: Any, state: UploadState) -> None:
+    def _check_unchanged(self, file: Any, state: UploadState, offset: int | None = None) -> None:
+        offset = state.offset if offset is None else offset
         now = os.fstat(file.fileno())
         if now.st_size != state.size:
             raise FileChangedError(
-                f"size changed from {state.size} to {now.st_size} bytes", path=str(self._path), offset=state.offset
+                f"size changed from {state.size} to {now.st_size} bytes", path=str(self._path), offset=offset
             )
         if now.st_mtime_ns != state.mtime_ns:
-            raise FileChangedError("modification time changed", path=str(self._path), offset=state.offset)
+            raise FileChangedError("modification time changed", path=str(self._path), offset=offset)
 
-    def _send_chunks(self, file: Any, state: UploadState, reporter: ProgressReporter) -> None:
+    def _send_chunks(self, file: Any, state: UploadState, md5: _FileMd5, reporter: ProgressReporter) -> None:
         stalled = 0
         # Total work is bounded, not only consecutive failures: a server that acknowledges a chunk and then says the
         # offset is back at 0 would otherwise be sent the file forever. Over the whole upload, the server may move
@@ -381,29 +486,22 @@ class ChunkedUploader:
         high_water = state.offset
         rewound = 0
         rewind_allowance = self._retries * self._chunk_size
+        buffer = memoryview(bytearray(_block_size(self._chunk_size)))
+
+        def check(start: int) -> None:
+            self._check_unchanged(file, state, start)
+
         while state.offset < state.size:
             start = state.offset
-            file.seek(start)
-            chunk = file.read(min(self._chunk_size, state.size - start))
-            self._check_unchanged(file, state)
-            if len(chunk) != min(self._chunk_size, state.size - start):
-                raise FileChangedError("it is shorter than when the upload started", path=str(self._path), offset=start)
-            # Hash the chunk while it travels (hashlib releases the GIL); the result is kept only if the server
-            # acknowledges exactly this chunk, otherwise _hash_to works from what the server reports.
-            speculative = _HashInBackground(self._md5, chunk) if self._hashed == start else None
-            try:
-                new_offset, state.url = self._put_chunk(state.url, memoryview(chunk), start, state.size)
-            finally:
-                hashed = speculative.result() if speculative is not None else None
+            check(start)
+            length = min(self._chunk_size, state.size - start)
+            md5.allow(start + length)
+            chunk = _ChunkSource(file, start, length, str(self._path), buffer, check)
+            new_offset, state.url = self._put_chunk(state.url, chunk, state.size)
             if not 0 <= new_offset <= state.size:
                 raise InvalidResponseError(
                     502, f"Server reported offset {new_offset} outside the file (0-{state.size})", url=state.url
                 )
-            if hashed is not None and new_offset == start + len(chunk):
-                self._md5, self._hashed = hashed, new_offset
-            else:
-                self._hash_to(file, new_offset, chunk, start)
-            del chunk  # hold at most one chunk: the next read must not overlap this one
             state.offset = new_offset
             if self._state_file is not None:  # saved before anything else can interrupt us
                 state.save(self._state_file)
@@ -428,13 +526,13 @@ class ChunkedUploader:
                     raise ServerError(500, f"Upload made no progress at offset {start}", url=state.url)
 
     def _put_empty(self) -> str:
-        body = _MultipartChunk(memoryview(b""), self._path.name)
+        body = _MultipartChunk(self._path.name)
         data = self._client._put("chunked_upload/", data=body, headers={"Content-Type": body.content_type}, retry=True)
         return self._url_from(data, None)
 
-    def _put_chunk(self, url: str | None, chunk: memoryview, start: int, total: int) -> tuple[int, str]:
-        end = start + len(chunk) - 1
-        body = _MultipartChunk(chunk, self._path.name)
+    def _put_chunk(self, url: str | None, chunk: _ChunkSource, total: int) -> tuple[int, str]:
+        start, end = chunk.start, chunk.start + chunk.length - 1
+        body = _MultipartChunk(self._path.name, chunk)
         headers = {"Content-Type": body.content_type, "Content-Range": f"bytes {start}-{end}/{total}"}
         attempt = 0
         while True:
@@ -451,7 +549,7 @@ class ChunkedUploader:
                     raise
                 self._wait(exc, attempt)
                 continue
-            self.bytes_sent += len(chunk)
+            self.bytes_sent += chunk.length
             new_url = self._url_from(data, url)
             offset = data.get("offset") if isinstance(data, dict) else None
             if isinstance(offset, bool) or not isinstance(offset, int):
@@ -473,21 +571,3 @@ class ChunkedUploader:
         if current is not None:
             return current
         raise InvalidResponseError(502, "Chunked upload response has no 'url'", method="PUT")
-
-    def _hash_to(self, file: Any, target: int, chunk: bytes | None, chunk_start: int) -> None:
-        """Bring the MD5 up to ``target`` bytes: from the chunk in memory where it covers them, else from disk."""
-        if target < self._hashed:  # the server holds less than we hashed: start over
-            self._md5 = hashlib.md5(usedforsecurity=False)
-            self._hashed = 0
-        while self._hashed < target:
-            if chunk is not None and chunk_start <= self._hashed < chunk_start + len(chunk):
-                stop = min(target, chunk_start + len(chunk))
-                self._md5.update(memoryview(chunk)[self._hashed - chunk_start : stop - chunk_start])
-                self._hashed = stop
-                continue
-            file.seek(self._hashed)
-            block = file.read(min(_HASH_BLOCK, target - self._hashed))
-            if not block:
-                raise FileChangedError("it is shorter than when the upload started", path=str(self._path), offset=0)
-            self._md5.update(block)
-            self._hashed += len(block)
