@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import struct
+
 from .errors import ItemError
 from .files import READ_FLAGS
 
