@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .errors import ConversionError, ItemError, LayoutError
-from .files import ImageMode, place_image, safe_member, write_json
+from .files import ImageMode, place_image, read_file, safe_member, write_json
 from .report import ConversionReport, ProgressCallback
 
 __all__ = [
@@ -235,8 +235,7 @@ def read_dm_item(item: DMItem) -> dict[str, Any]:
         {'images': []}
     """
     try:
-        with open(item.json_path, "rb") as file:
-            data = json.load(file)
+        data = json.loads(read_file(item.json_path))
     except OSError as exc:
         raise ItemError(item.label, f"cannot read: {exc.strerror or exc}") from exc
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting too deep

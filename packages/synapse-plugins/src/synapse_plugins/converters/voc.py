@@ -46,9 +46,9 @@ from .dm import (
 )
 from .dmfolder import DmWriter, NameRegistry, read_dm
 from .errors import ItemError, LayoutError
-from .files import ImageMode, StagedOutput, safe_member, write_text
+from .files import ImageMode, StagedOutput, read_file, safe_member, write_text
 from .geometry import as_box, number_text
-from .imagesize import IMAGE_SUFFIXES, read_image_size
+from .imagesize import IMAGE_SUFFIXES, image_size_if_present
 from .records import DMRecord, PendingItem, run_pipeline
 from .report import ConversionReport, ProgressCallback
 
@@ -557,8 +557,11 @@ def _load_voc_item(  # noqa: PLR0917 - bound with functools.partial
     label = f"Annotations/{stem}.xml"
     xml_path = safe_member(source / "Annotations", f"{stem}.xml")
     size: tuple[int, int] | None = None
-    if xml_path.is_file():
-        xml = xml_path.read_bytes()
+    try:
+        xml: bytes | None = read_file(xml_path)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):  # listed, but no annotation file
+        xml = None
+    if xml is not None:
         data, image = voc_xml_to_dm(xml, label, one_based=one_based)
         parts = xml.count(b"<part>")
         image_name = image["filename"] or stem
@@ -566,15 +569,17 @@ def _load_voc_item(  # noqa: PLR0917 - bound with functools.partial
             size = (image["width"], image["height"])
     else:
         data, image_name, parts = DMItemBuilder().build(), stem, 0
+    # The image's header is read where it is found: one open tells both that it is there and how big it is (a
+    # broken image is reported here, not by the user's trainer).
     image_path = safe_member(source / "JPEGImages", image_name)
-    if not image_path.is_file():
-        image_path = next(
-            (p for s in IMAGE_SUFFIXES if (p := safe_member(source / "JPEGImages", f"{stem}{s}")).is_file()),
-            image_path,
-        )
-    if not image_path.is_file():
+    real = image_size_if_present(image_path)
+    for suffix in IMAGE_SUFFIXES if real is None else ():
+        candidate = safe_member(source / "JPEGImages", f"{stem}{suffix}")
+        if (real := image_size_if_present(candidate)) is not None:
+            image_path = candidate
+            break
+    if real is None:
         raise ItemError(f"JPEGImages/{image_name}", "image file not found")
-    real = read_image_size(image_path)  # a broken image is reported here, not by the user's trainer
     if size is not None and size != real:
         raise ItemError(label, f"<size> says {size[0]}x{size[1]}, the image is {real[0]}x{real[1]}")
     names = [annotation_class(ann) for ann in image_annotations(data).get("bounding_box", [])]

@@ -52,7 +52,7 @@ from .dm import (
 )
 from .dmfolder import DmWriter, NameRegistry, read_dm
 from .errors import ConversionError, ItemError, LayoutError
-from .files import ImageMode, StagedOutput, safe_member, write_text
+from .files import ImageMode, StagedOutput, read_file, safe_member, write_text
 from .geometry import as_box, as_point, as_points, number_text, points_bbox
 from .imagesize import IMAGE_SUFFIXES, read_image_size
 from .records import DMRecord, PendingItem, run_pipeline
@@ -658,7 +658,7 @@ def _yolo_pairs(source: Path) -> list[tuple[str, Path, Path]]:
 
 def _read_label_lines(path: Path, label: str) -> list[str]:
     try:
-        raw = path.read_bytes()
+        raw = read_file(path)
     except FileNotFoundError:
         return []
     try:
