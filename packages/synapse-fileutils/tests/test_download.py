@@ -34,6 +34,7 @@ from synapse_fileutils.download import (
     download_file,
 )
 from synapse_fileutils.download import _state as download_state
+from synapse_fileutils.download import _transfer as download_transfer
 from synapse_fileutils.errors import FileUtilsError
 from synapse_fileutils.progress import CallbackProgress, NullProgress, TerminalProgressBar, resolve_progress
 from synapse_testkit import fileserver
@@ -141,6 +142,22 @@ def test_file_changed_between_attempts_is_downloaded_whole(server, tmp_path: Pat
     resource = server.resource("/ch.bin")
     assert path.read_bytes() == new_content  # not 5000 old bytes followed by new ones
     assert [r.status for r in resource.requests] == [200, 200]
+
+
+@pytest.mark.parametrize("changed", [False, True], ids=["resumed twice", "changed, restarted"])
+def test_write_behind_windows_keep_every_byte_across_resumes_and_restarts(
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: bool
+) -> None:
+    monkeypatch.setattr(download_transfer, "WRITE_BEHIND_BYTES", 16_384)  # a window every 16 KiB: dozens per file
+    new_content = os.urandom(250_000)
+    second = Fault(replace_with=new_content) if changed else Fault(drop_after=70_000)
+    url = server.add("/wb.bin", CONTENT, faults={1: Fault(drop_after=100_000), 2: second})
+
+    path = download_file(url, tmp_path, retry=FAST_RETRY, progress=False)
+
+    requests = server.resource("/wb.bin").requests
+    assert path.read_bytes() == (new_content if changed else CONTENT)
+    assert [r.status for r in requests] == ([200, 200] if changed else [200, 206, 206])
 
 
 def test_unsatisfiable_range_restarts_without_range(server, tmp_path: Path) -> None:

@@ -47,10 +47,10 @@ logger = get_logger("synapse_fileutils.download")
 #: Environment variable that overrides the download folder alone (superseded by ``SYNAPSE_CACHE_DIR``, still honoured).
 DOWNLOAD_DIR_ENV = "SYNAPSE_DOWNLOAD_DIR"
 
-#: After this many bytes written, the transfer asks the kernel to start writing them to disk (and to drop the pages
-#: already written from the cache), so the final fsync has little left to do and a big download does not fill the
-#: page cache.
-WRITE_BEHIND_BYTES = 64 * 1024 * 1024
+#: After this many bytes written, the transfer asks the kernel to start writing them to disk (and to drop the pages of
+#: the window before, written by now, from the cache). The disk then works while the network does, the final fsync has
+#: at most about one window left to flush, and a big download neither fills the page cache nor gets throttled by it.
+WRITE_BEHIND_BYTES = 8 * 1024 * 1024
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)\s*$", re.IGNORECASE)
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9_-]{1,16}$")
@@ -319,12 +319,15 @@ class Transfer:
         self.last_status: int | None = None
         self.resumed_from: list[int] = []
         self._unsynced = 0
+        # Write-behind windows: the previous one starts at _behind, the one being written at _window.
+        self._behind = self._window = 0
         self._on_validator = on_validator
         self._progress_started = False
         if resume is not None and resume.offset > 0:
             self.offset = resume.offset
             self.validator = resume.validator
             self.total = resume.total
+            self._behind = self._window = resume.offset  # the earlier call's bytes had their writeback started
 
     @property
     def safe_url(self) -> str:
@@ -446,16 +449,19 @@ class Transfer:
         self._unsynced += len(data)
         if self._unsynced >= WRITE_BEHIND_BYTES:
             self._unsynced = 0
-            self._start_writeback()
+            self._start_writeback(self.offset + len(data))
 
-    def _start_writeback(self) -> None:
+    def _start_writeback(self, end: int) -> None:
+        """Start writeback of the bytes before ``end`` and drop the previous window's pages (on disk by now)."""
         fadvise = getattr(os, "posix_fadvise", None)
-        if fadvise is None:  # not on this platform: the final fsync does all the work
+        start = self._behind
+        self._behind, self._window = self._window, end
+        if fadvise is None or end <= start:  # not on this platform: the final fsync does all the work
             return
         try:
-            self.file.flush()
-            # DONTNEED starts writeback of dirty pages without waiting and drops pages already on disk.
-            fadvise(self.file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            # DONTNEED starts writeback of dirty pages without waiting and drops pages already on disk. Only the
+            # last two windows: pages before them were dropped already, and walking them again costs time.
+            fadvise(self.file.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
         except (OSError, ValueError, AttributeError):  # e.g. an in-memory file without a descriptor
             pass
 
@@ -555,7 +561,7 @@ class Transfer:
     def _restart(self) -> None:
         self.file.seek(0)
         self.file.truncate()
-        self.offset = 0
+        self.offset = self._behind = self._window = self._unsynced = 0
         self.validator = None
         self.total = None
         self.expected_end = None
