@@ -147,7 +147,9 @@ def bench_big(fileserver, work: Path, size: int, rounds: int) -> dict:
                     folder.mkdir()
                     result = time_curl(url, folder / "curl.bin")
                 else:
-                    result = run_child({"mode": "single" if tool == "ours" else tool, "url": url, "folder": str(folder)})
+                    result = run_child(
+                        {"mode": "single" if tool == "ours" else tool, "url": url, "folder": str(folder)}
+                    )
                     assert result["size"] == size
                 runs[tool].append(result)
                 shutil.rmtree(folder)

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -458,12 +459,11 @@ class Transfer:
         self._behind, self._window = self._window, end
         if fadvise is None or end <= start:  # not on this platform: the final fsync does all the work
             return
-        try:
-            # DONTNEED starts writeback of dirty pages without waiting and drops pages already on disk. Only the
-            # last two windows: pages before them were dropped already, and walking them again costs time.
+        # DONTNEED starts writeback of dirty pages without waiting and drops pages already on disk. Only the last two
+        # windows: pages before them were dropped already, and walking them again costs time. An in-memory file has
+        # no descriptor (ValueError, AttributeError).
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             fadvise(self.file.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
-        except (OSError, ValueError, AttributeError):  # e.g. an in-memory file without a descriptor
-            pass
 
     def wrote(self, n: int) -> int:
         """Record ``n`` body bytes written to :attr:`file`.
